@@ -1,0 +1,54 @@
+#include "bindings/text.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "common/error.h"
+
+namespace zhtok::bindings {
+
+TextArg::TextArg(py::handle obj, const std::string& errors) {
+  if (errors == "replace") mode_ = InvalidUtf8::Replace;
+  else if (errors != "strict")
+    throw py::value_error("errors must be 'strict' or 'replace', not '" + errors + "'");
+  keep_ = py::reinterpret_borrow<py::object>(obj);
+  if (PyUnicode_Check(obj.ptr())) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
+    if (data) {
+      view_ = std::string_view(data, static_cast<size_t>(size));
+      return;
+    }
+    PyErr_Clear();  // lone surrogates: carry them as WTF-8
+    PyObject* b = PyUnicode_AsEncodedString(obj.ptr(), "utf-8", "surrogatepass");
+    if (!b) throw py::error_already_set();
+    py::object bytes = py::reinterpret_steal<py::object>(b);
+    owned_.assign(PyBytes_AS_STRING(b), static_cast<size_t>(PyBytes_GET_SIZE(b)));
+    surrogates_ = true;
+    return;
+  }
+  if (PyBytes_Check(obj.ptr())) {
+    view_ = std::string_view(PyBytes_AS_STRING(obj.ptr()),
+                             static_cast<size_t>(PyBytes_GET_SIZE(obj.ptr())));
+    return;
+  }
+  throw py::type_error(std::string("text must be str or bytes, not ") +
+                       Py_TYPE(obj.ptr())->tp_name);
+}
+
+void TextArg::decode(Runes& out) const { decode_utf8(view(), out, mode_, surrogates_); }
+
+py::str TextArg::slice(size_t begin, size_t end) const {
+  const char* errors = surrogates_ ? "surrogatepass" : "replace";
+  PyObject* s = PyUnicode_DecodeUTF8(view().data() + begin, static_cast<Py_ssize_t>(end - begin),
+                                     errors);
+  if (!s) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);
+}
+
+size_t thread_count(size_t requested, size_t n) {
+  size_t t = requested ? requested : std::max(1u, std::thread::hardware_concurrency());
+  return std::max<size_t>(1, std::min(t, n));
+}
+
+}  // namespace zhtok::bindings

@@ -1,0 +1,67 @@
+#include "common/binary_io.h"
+
+#include <cstdio>
+#include <fstream>
+
+namespace zhtok {
+
+uint64_t fnv1a64(const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+void write_model_file(const std::string& path, const char magic[8], uint32_t version,
+                      const std::vector<char>& payload) {
+  ByteWriter header;
+  for (int i = 0; i < 8; ++i) header.put<char>(magic[i]);
+  header.put<uint32_t>(version);
+  header.put<uint32_t>(0);  // reserved
+  header.put<uint64_t>(payload.size());
+  header.put<uint64_t>(fnv1a64(payload.data(), payload.size()));
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw_io(path, "cannot open for writing");
+    out.write(header.bytes().data(), header.bytes().size());
+    out.write(payload.data(), payload.size());
+    out.flush();
+    if (!out) throw_io(path, "write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw_io(path, "cannot rename " + tmp);
+}
+
+ModelFile read_model_file(const std::string& path, const char magic[8], uint32_t max_version) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_io(path, "cannot open for reading");
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (data.size() < kModelHeaderSize)
+    throw_format(path, "truncated: " + std::to_string(data.size()) +
+                           " bytes is shorter than the model header");
+  if (std::memcmp(data.data(), magic, 8) != 0)
+    throw_format(path, "not a zhtok " + std::string(magic, 8) + " file (wrong magic bytes)", 0);
+  ByteReader r(data.data() + 8, kModelHeaderSize - 8, path, 8);
+  ModelFile mf;
+  mf.version = r.get<uint32_t>();
+  r.get<uint32_t>();
+  uint64_t size = r.get<uint64_t>();
+  uint64_t sum = r.get<uint64_t>();
+  if (mf.version == 0 || mf.version > max_version)
+    throw_format(path, "format version " + std::to_string(mf.version) +
+                           " is not supported (this zhtok reads up to " +
+                           std::to_string(max_version) + ")", 8);
+  if (data.size() - kModelHeaderSize != size)
+    throw_format(path, "truncated or padded: header says " + std::to_string(size) +
+                           " payload bytes, file has " +
+                           std::to_string(data.size() - kModelHeaderSize));
+  if (fnv1a64(data.data() + kModelHeaderSize, size) != sum)
+    throw_format(path, "checksum mismatch: the file is corrupted");
+  mf.payload.assign(data.begin() + kModelHeaderSize, data.end());
+  return mf;
+}
+
+}  // namespace zhtok

@@ -1,0 +1,151 @@
+#include "segment/lattice.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "segment/dict_trie.h"
+#include "segment/user_dict.h"
+
+namespace zhtok::segment {
+
+namespace {
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+}
+
+void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const DictTrie& dict,
+                    const UserDict& user, int max_free_units) {
+  n = len;
+  edges.clear();
+  first_edge.assign(n + 1, 0);
+  boundary_ok.assign(n + 1, 1);
+  for (size_t i = 1; i < n; ++i) boundary_ok[i] = !glued(cls[i - 1], cls[i]);
+
+  for (size_t i = 0; i < n; ++i) {
+    first_edge[i] = static_cast<uint32_t>(edges.size());
+    if (!boundary_ok[i]) continue;
+    size_t from = edges.size();
+    user.for_each_prefix(cps + i, n - i, [&](size_t len_, float freq) {
+      if (boundary_ok[i + len_])
+        edges.push_back({uint32_t(i), uint32_t(i + len_), 0.f, -1, freq, EdgeSource::User});
+    });
+    size_t users_end = edges.size();
+    auto has_user_edge = [&](size_t end) {
+      for (size_t k = from; k < users_end; ++k)
+        if (edges[k].end == end) return true;
+      return false;
+    };
+    dict.for_each_prefix(cps + i, n - i, [&](size_t len_, int32_t wid) {
+      size_t end = i + len_;
+      if (boundary_ok[end] && !user.is_deleted(wid) && !has_user_edge(end))
+        edges.push_back({uint32_t(i), uint32_t(end), 0.f, wid, -1.f, EdgeSource::Dict});
+    });
+    // Free words of 1..max_free_units units; the first unit is always added so that every
+    // position can be left.
+    size_t end = i;
+    for (int u = 0; u < max_free_units && end < n; ++u) {
+      ++end;
+      while (end < n && !boundary_ok[end]) ++end;
+      bool covered = false;
+      for (size_t k = from; k < edges.size(); ++k)
+        if (edges[k].end == end) { covered = true; break; }
+      if (!covered)
+        edges.push_back({uint32_t(i), uint32_t(end), 0.f, -1, -1.f, EdgeSource::Free});
+    }
+  }
+  first_edge[n] = static_cast<uint32_t>(edges.size());
+}
+
+double forward_best(const Lattice& lat, PathScratch& s) {
+  s.fwd.assign(lat.n + 1, kNegInf);
+  s.fwd_edge.assign(lat.n + 1, -1);
+  s.fwd[0] = 0;
+  for (size_t i = 0; i < lat.n; ++i) {
+    if (s.fwd[i] == kNegInf) continue;
+    for (const Edge* e = lat.begin_at(i); e != lat.end_at(i); ++e) {
+      double cand = s.fwd[i] + e->score;
+      if (cand > s.fwd[e->end]) {
+        s.fwd[e->end] = cand;
+        s.fwd_edge[e->end] = static_cast<int32_t>(e - lat.edges.data());
+      }
+    }
+  }
+  return s.fwd[lat.n];
+}
+
+void backward_best(const Lattice& lat, PathScratch& s) {
+  s.bwd.assign(lat.n + 1, kNegInf);
+  s.bwd_edge.assign(lat.n + 1, -1);
+  s.bwd[lat.n] = 0;
+  for (size_t i = lat.n; i-- > 0;) {
+    for (const Edge* e = lat.begin_at(i); e != lat.end_at(i); ++e) {
+      double cand = e->score + s.bwd[e->end];
+      if (cand > s.bwd[i]) {
+        s.bwd[i] = cand;
+        s.bwd_edge[i] = static_cast<int32_t>(e - lat.edges.data());
+      }
+    }
+  }
+}
+
+std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s) {
+  std::vector<int32_t> path;
+  for (size_t j = lat.n; j > 0;) {
+    int32_t e = s.fwd_edge[j];
+    path.push_back(e);
+    j = lat.edges[e].start;
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+std::vector<ScoredPath> k_best_paths(const Lattice& lat, size_t k) {
+  if (k == 0) return {};
+  // Each position keeps its k best partial paths as (score, last edge, rank at the edge's start).
+  struct Entry { double score; int32_t edge; uint32_t prev_rank; };
+  std::vector<std::vector<Entry>> best(lat.n + 1);
+  best[0].push_back({0.0, -1, 0});
+  for (size_t i = 0; i < lat.n; ++i) {
+    for (const Edge* e = lat.begin_at(i); e != lat.end_at(i); ++e) {
+      auto& dst = best[e->end];
+      for (uint32_t r = 0; r < best[i].size(); ++r) {
+        Entry cand{best[i][r].score + e->score, static_cast<int32_t>(e - lat.edges.data()), r};
+        if (dst.size() == k && cand.score <= dst.back().score) break;  // best[i] is sorted
+        auto pos = std::upper_bound(dst.begin(), dst.end(), cand,
+                                    [](const Entry& a, const Entry& b) { return a.score > b.score; });
+        dst.insert(pos, cand);
+        if (dst.size() > k) dst.pop_back();
+      }
+    }
+  }
+  std::vector<ScoredPath> out;
+  for (uint32_t r = 0; r < best[lat.n].size(); ++r) {
+    ScoredPath p{{}, best[lat.n][r].score};
+    size_t j = lat.n;
+    uint32_t rank = r;
+    while (j > 0) {
+      const Entry& en = best[j][rank];
+      p.edges.push_back(en.edge);
+      j = lat.edges[en.edge].start;
+      rank = en.prev_rank;
+    }
+    std::reverse(p.edges.begin(), p.edges.end());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+double best_inner_score(const Lattice& lat, size_t from, size_t to, int32_t skip) {
+  std::vector<double> best(to - from + 1, kNegInf);
+  best[0] = 0;
+  for (size_t i = from; i < to; ++i) {
+    if (best[i - from] == kNegInf) continue;
+    for (const Edge* e = lat.begin_at(i); e != lat.end_at(i); ++e) {
+      if (e->end > to || (e - lat.edges.data()) == skip) continue;
+      best[e->end - from] = std::max(best[e->end - from], best[i - from] + e->score);
+    }
+  }
+  return best[to - from];
+}
+
+}  // namespace zhtok::segment

@@ -1,0 +1,72 @@
+// The word lattice of one chunk of text and the searches over it: best path, k best paths,
+// and best scores from either end. The lattice knows nothing about how edges are scored: a
+// Scorer fills Edge::score, so scoring models can be swapped without touching the search.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/char_class.h"
+
+namespace zhtok::segment {
+
+class DictTrie;
+class UserDict;
+
+enum class EdgeSource : uint8_t {
+  Dict,  // a word of the model's dictionary
+  User,  // a word of the segmenter's user dictionary
+  Free,  // a candidate word outside every dictionary (single units, or longer for some models)
+};
+
+struct Edge {
+  uint32_t start, end;  // rune offsets in the chunk, end exclusive
+  float score;          // filled by the scorer; higher is better
+  int32_t word_id;      // dictionary id for Dict edges, else -1
+  float user_freq;      // User edges: frequency given by the user, or < 0 for "make it win"
+  EdgeSource source;
+};
+
+// Edges over runes [0, n) of a chunk, grouped by start position.
+struct Lattice {
+  size_t n = 0;
+  std::vector<Edge> edges;             // sorted by start
+  std::vector<uint32_t> first_edge;    // edges from i: [first_edge[i], first_edge[i + 1])
+  std::vector<uint8_t> boundary_ok;    // boundary_ok[i]: a word may start or end before rune i
+
+  // Builds the edges of cps[0..n): dictionary and user words that match at an allowed boundary,
+  // plus free words of 1..max_free_units units (a unit = a rune, or a whole glued run such as
+  // "iPhone15"). A user word replaces a dictionary or free edge with the same span; words the
+  // user deleted are left out.
+  void build(const char32_t* cps, const CharClass* cls, size_t n, const DictTrie& dict,
+             const UserDict& user, int max_free_units);
+
+  const Edge* begin_at(size_t i) const { return edges.data() + first_edge[i]; }
+  const Edge* end_at(size_t i) const { return edges.data() + first_edge[i + 1]; }
+};
+
+// Scratch space for searches, reused across chunks to avoid allocations.
+struct PathScratch {
+  std::vector<double> fwd, bwd;        // best score of a path from 0 to i / from i to n
+  std::vector<int32_t> fwd_edge, bwd_edge;
+};
+
+// Fills fwd/fwd_edge (best path into each position); returns the best total score.
+double forward_best(const Lattice& lat, PathScratch& s);
+// Fills bwd/bwd_edge (best path from each position to the end).
+void backward_best(const Lattice& lat, PathScratch& s);
+// Edge indices of the best path, in order (after forward_best).
+std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s);
+
+struct ScoredPath {
+  std::vector<int32_t> edges;  // edge indices in order
+  double score;
+};
+// The k best paths, best first; ties broken by edge order, so results are deterministic.
+std::vector<ScoredPath> k_best_paths(const Lattice& lat, size_t k);
+
+// Best score of a path over [from, to) that does not use edge skip; -inf if there is none.
+double best_inner_score(const Lattice& lat, size_t from, size_t to, int32_t skip);
+
+}  // namespace zhtok::segment

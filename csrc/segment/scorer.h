@@ -1,0 +1,35 @@
+// Scores the edges of a lattice. One implementation per kind of segmentation model; the lattice
+// search never depends on which one is used.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "common/binary_io.h"
+#include "common/char_class.h"
+#include "segment/lattice.h"
+
+namespace zhtok::segment {
+
+enum class ScorerKind : uint32_t { Unigram = 1 };
+
+// A user word without a frequency beats the best split of its own span by this margin.
+constexpr float kUserWordMargin = 1.0f;
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  virtual ScorerKind kind() const = 0;
+  // How many units a Free edge may span (1 = single units only).
+  virtual int max_free_units() const = 0;
+  // Fills Edge::score of every Dict and Free edge of lat, which covers cps[0..lat.n).
+  virtual void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const = 0;
+  // Score of a user word given its frequency; NaN when the model has no use for frequencies.
+  virtual float user_freq_score(float freq) const = 0;
+  virtual void save(ByteWriter& w) const = 0;
+
+  // Scores everything: the model's edges, then user edges (which may depend on the former).
+  void score_all(const char32_t* cps, const CharClass* cls, Lattice& lat) const;
+};
+
+}  // namespace zhtok::segment

@@ -1,0 +1,35 @@
+#include "segment/seg_model.h"
+
+#include "segment/unigram_scorer.h"
+
+namespace zhtok::segment {
+namespace {
+constexpr char kMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'S', 'E', 'G'};
+constexpr uint32_t kVersion = 1;
+}  // namespace
+
+std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
+  ModelFile mf = read_model_file(path, kMagic, kVersion);
+  ByteReader r(mf.payload.data(), mf.payload.size(), path, kModelHeaderSize);
+  auto kind = static_cast<ScorerKind>(r.get<uint32_t>());
+  std::string info = r.get_str();
+  DictTrie dict = DictTrie::load(r);
+  std::unique_ptr<Scorer> scorer;
+  switch (kind) {
+    case ScorerKind::Unigram: scorer = UnigramScorer::load(r, dict.num_words()); break;
+    default: r.fail("unknown scorer kind " + std::to_string(static_cast<uint32_t>(kind)));
+  }
+  if (!r.at_end()) r.fail("unexpected bytes after the model");
+  return std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info));
+}
+
+void SegModel::save(const std::string& path) const {
+  ByteWriter w;
+  w.put<uint32_t>(static_cast<uint32_t>(scorer_->kind()));
+  w.put_str(info_);
+  dict_.save(w);
+  scorer_->save(w);
+  write_model_file(path, kMagic, kVersion, w.bytes());
+}
+
+}  // namespace zhtok::segment

@@ -1,0 +1,33 @@
+// A segmentation model: the dictionary plus the scorer that goes with it, immutable once loaded
+// and shared between Segmenters and threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "segment/dict_trie.h"
+#include "segment/scorer.h"
+
+namespace zhtok::segment {
+
+class SegModel {
+ public:
+  SegModel(DictTrie dict, std::unique_ptr<Scorer> scorer, std::string info)
+      : dict_(std::move(dict)), scorer_(std::move(scorer)), info_(std::move(info)) {}
+
+  // Throws Io or Format errors naming path for a missing, wrong, truncated or corrupted file.
+  static std::shared_ptr<const SegModel> load(const std::string& path);
+  void save(const std::string& path) const;
+
+  const DictTrie& dict() const { return dict_; }
+  const Scorer& scorer() const { return *scorer_; }
+  // Free-form description stored in the file: how the model was trained.
+  const std::string& info() const { return info_; }
+
+ private:
+  DictTrie dict_;
+  std::unique_ptr<Scorer> scorer_;
+  std::string info_;
+};
+
+}  // namespace zhtok::segment

@@ -1,0 +1,1 @@
+"""Shipped default models, installed as the package data ``zhtok.vocab``."""

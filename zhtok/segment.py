@@ -1,0 +1,107 @@
+"""Word segmentation: the :class:`Segmenter` and the module-level :func:`cut`."""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from . import _core
+from ._paths import DEFAULT_SEG_MODEL, vocab_file
+
+Text = "str | bytes"
+
+
+@functools.lru_cache(maxsize=8)
+def _load_model(path: str) -> _core.SegModel:
+    # Models are immutable, so Segmenters built on the same file share one copy.
+    return _core.SegModel.load(path)
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A span of text where more than one segmentation competes.
+
+    ``alternatives`` holds (words, score) pairs for the span only, the chosen reading first;
+    scores are comparable within one span (higher is better)."""
+
+    start: int  # character offsets into the text
+    end: int
+    text: str
+    alternatives: list[tuple[list[str], float]]
+
+
+class Segmenter(_core.Segmenter):
+    """Chinese word segmenter.
+
+    >>> seg = Segmenter()
+    >>> seg.cut("南京市长江大桥")
+    ['南京市', '长江大桥']
+
+    ``model`` is the path of a model trained by ``zhtok train-seg`` (default: the shipped one);
+    ``user_dict`` a file of ``word [freq]`` lines. All methods are safe to call from several
+    threads; the user dictionary belongs to this object alone.
+
+    Methods from the core: ``cut(text)``, ``cut_batch(texts, threads=0)`` (0 = all cores,
+    results in input order), ``tokenize(text)`` -> (word, start, end) in character offsets,
+    ``nbest(text, k)`` -> k best (words, score), ``add_word(word, freq=None)``,
+    ``del_word(word)``, ``load_user_dict(path)``. ``text`` may be str or UTF-8 bytes; invalid
+    UTF-8 raises :class:`zhtok.errors.InputError` naming the byte offset unless
+    ``errors="replace"``.
+    """
+
+    def __init__(self, model: str | os.PathLike | None = None, user_dict: str | os.PathLike | None = None):
+        path = os.fspath(model) if model is not None else str(vocab_file(DEFAULT_SEG_MODEL))
+        super().__init__(_load_model(os.path.abspath(path)))
+        if user_dict is not None:
+            self.load_user_dict(os.fspath(user_dict))
+
+    def ambiguities(self, text: str, margin: float = 3.0, max_alternatives: int = 5) -> list[Ambiguity]:
+        """Spans of ``text`` where another reading competes with the chosen one.
+
+        Reported: readings whose dictionary words cross the chosen words (overlapping
+        ambiguity, such as 南京/市长/江大桥 against 南京市/长江大桥), and readings whose
+        score is within ``margin`` of the best (combinational ambiguity)."""
+        if max_alternatives < 2:
+            raise ValueError("max_alternatives must be at least 2")
+        return [
+            Ambiguity(start, end, text[start:end], alts)
+            for start, end, alts in self._ambiguities(text, margin, max_alternatives)
+        ]
+
+    def load_user_dict(self, path: str | os.PathLike) -> None:  # noqa: D102 - documented above
+        super().load_user_dict(os.fspath(path))
+
+
+_default: Segmenter | None = None
+_default_lock = threading.Lock()
+
+
+def default_segmenter() -> Segmenter:
+    """The process-wide Segmenter on the shipped model, created on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Segmenter()
+        return _default
+
+
+def cut(text: str | bytes) -> list[str]:
+    """Words of ``text`` with the shipped model: ``"".join(cut(x)) == x`` for every str x."""
+    return default_segmenter().cut(text)
+
+
+def train_segmenter(
+    inputs: Sequence[str | os.PathLike] | Iterable[str | os.PathLike],
+    output: str | os.PathLike,
+    kind: str = "unigram",
+    on_error: str = "skip",
+) -> dict:
+    """Trains a segmentation model from segmented text files (words separated by spaces).
+
+    Returns what was read: sentences, words and the bad lines skipped as (path, line, reason)."""
+    paths = [os.fspath(p) for p in inputs]
+    if kind != "unigram":
+        raise ValueError(f"unknown model kind {kind!r}; expected 'unigram'")
+    return _core.train_unigram(paths, os.fspath(output), on_error)
