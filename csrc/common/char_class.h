@@ -44,7 +44,8 @@ inline CharClass classify(char32_t c) {
 }
 
 // True where a word boundary may not fall between two runes: inside a run of letters and digits
-// (iPhone15, GPT3, 2024), inside a run of whitespace, and before a combining mark.
+// (iPhone15, GPT3, 2024), inside a run of whitespace, and before a combining mark. (Decimal
+// points need three runes of context: see Lattice::build.)
 inline bool glued(CharClass prev, CharClass cur) {
   if (cur == CharClass::Mark) return true;
   if (prev == CharClass::Space && cur == CharClass::Space) return true;

@@ -20,6 +20,11 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
   first_edge.assign(n + 1, 0);
   boundary_ok.assign(n + 1, 1);
   for (size_t i = 1; i < n; ++i) boundary_ok[i] = !glued(cls[i - 1], cls[i]);
+  // A decimal point between digits (3.14, １．５) belongs to the number.
+  for (size_t i = 1; i + 1 < n; ++i)
+    if ((cps[i] == U'.' || cps[i] == U'\uFF0E') && cls[i - 1] == CharClass::Digit &&
+        cls[i + 1] == CharClass::Digit)
+      boundary_ok[i] = boundary_ok[i + 1] = 0;
 
   for (size_t i = 0; i < n; ++i) {
     first_edge[i] = static_cast<uint32_t>(edges.size());

@@ -1,0 +1,73 @@
+"""The zhtok command line, run as a user would."""
+import subprocess
+import sys
+
+import pytest
+
+from zhtok.cli import main
+
+
+def run(args, stdin=b""):
+    return subprocess.run([sys.executable, "-m", "zhtok", *args], input=stdin, capture_output=True)
+
+
+def test_seg_stdin_to_stdout():
+    r = run(["seg"], "南京市长江大桥\r\n\n研究生命的起源\n".encode())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().split("\n") == ["南京市 长江 大桥", "", "研究 生命 的 起源", ""]
+
+
+def test_seg_files_keep_order_and_delimiter(tmp_path):
+    a, b, out = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "out.txt"
+    a.write_text("\ufeff他从马上下来\n", encoding="utf-8")
+    b.write_text("".join(f"第{i}行文本\n" for i in range(5000)), encoding="utf-8")
+    assert main(["seg", str(a), str(b), "-o", str(out), "--delimiter", "/", "--threads", "2"]) == 0
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "他/从/马上/下来" and len(lines) == 5002
+    assert all(lines[i + 1].replace("/", "") == f"第{i}行文本" for i in range(5000))
+
+
+def test_seg_invalid_utf8_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("好\n".encode() + b"ab\xffcd\n")
+    r = run(["seg", str(bad)])
+    assert r.returncode == 1
+    assert f"{bad}:2: invalid UTF-8 at byte 2" in r.stderr.decode()
+    r = run(["seg", str(bad), "--errors", "replace"])
+    assert r.returncode == 0 and r.stdout.decode().split("\n")[1] == "ab \ufffd cd"
+    assert f"{bad}:2" in r.stderr.decode()
+
+
+def test_seg_user_dict(tmp_path):
+    user = tmp_path / "u.txt"
+    user.write_text("长江大桥\n", encoding="utf-8")
+    r = run(["seg", "--user-dict", str(user)], "南京市长江大桥".encode())
+    assert r.stdout.decode().strip() == "南京市 长江大桥"
+
+
+def test_missing_input_is_an_error(tmp_path):
+    r = run(["seg", str(tmp_path / "nope.txt")])
+    assert r.returncode == 1 and "nope.txt" in r.stderr.decode()
+
+
+def test_train_seg_then_seg(tmp_path):
+    train = tmp_path / "train.txt"
+    train.write_text("我们  喜欢  自然语言处理\n\n", encoding="utf-8")
+    model = tmp_path / "m.zseg"
+    r = run(["train-seg", str(train), "-o", str(model)])
+    assert r.returncode == 0 and model.exists()
+    assert f"{train}:2: empty line; skipped" in r.stderr.decode()
+    r = run(["seg", "--model", str(model)], "我们喜欢自然语言处理".encode())
+    assert r.stdout.decode().strip() == "我们 喜欢 自然语言处理"
+
+
+def test_demo_runs_on_bundled_sample():
+    r = run(["demo"])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "南京市 / 长江 / 大桥" in out and "ambiguous" in out
+
+
+@pytest.mark.parametrize("args", [["seg", "--threads", "x"], ["nope"], []])
+def test_bad_arguments(args):
+    assert run(args).returncode == 2

@@ -1,0 +1,211 @@
+"""Segmenter behaviour: dictionary lattice, glued runs, user dictionaries, n-best, ambiguities."""
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import zhtok
+from zhtok.errors import FormatError, InputError, ZhtokIOError
+
+
+def test_nanjing_bridge(seg):
+    words = seg.cut("南京市长江大桥")
+    assert words[0] == "南京市"
+    assert "".join(words[1:]) == "长江大桥" and "市长" not in words
+
+
+def test_module_cut_uses_default_model():
+    assert zhtok.cut("研究生命的起源") == ["研究", "生命", "的", "起源"]
+
+
+@pytest.mark.parametrize(
+    "text, run",
+    [("买了iPhone15手机", "iPhone15"), ("GPT3模型", "GPT3"), ("2024年", "2024"),
+     ("版本1.0发布", "1.0"), ("１．５倍", "１．５"), ("ＧＰＴ３", "ＧＰＴ３")],
+)
+def test_letter_digit_runs_stay_whole(seg, text, run):
+    assert run in seg.cut(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\x00", "\u0301", "a\u0301\u0301b", "😀👍🏽", "𠀀𪜀𫝀𫠠𬺰𰀀", "\n\n", "  中 文  ", "\ud800", "x\udfffy",
+     "家" * 5000, "中文" * 3000 + "abc" * 1000],
+)
+def test_odd_input_round_trips(seg, text):
+    words = seg.cut(text)
+    assert "".join(words) == text
+    assert all(words)
+
+
+def test_megabyte_line(seg):
+    text = "南京市长江大桥，研究生命的起源。" * 70000  # ~3 MB of UTF-8, no line break
+    words = seg.cut(text)
+    assert "".join(words) == text
+    assert words[:4] == ["南京市", "长江", "大桥", "，"]
+
+
+@given(st.text())
+def test_cut_round_trips_any_str(text):
+    assert "".join(zhtok.cut(text)) == text
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("南京市长江大桥研究生命的起源")))
+def test_tokenize_offsets_map_back(text):
+    seg = zhtok.segment.default_segmenter()
+    pos = 0
+    for word, start, end in seg.tokenize(text):
+        assert start == pos and end > start and text[start:end] == word
+        pos = end
+    assert pos == len(text)
+
+
+@given(st.lists(st.text(max_size=40), max_size=20), st.integers(min_value=0, max_value=4))
+def test_batch_equals_single(texts, threads):
+    seg = zhtok.segment.default_segmenter()
+    assert seg.cut_batch(texts, threads=threads) == [seg.cut(t) for t in texts]
+
+
+def test_invalid_utf8_bytes_name_the_offset(seg):
+    with pytest.raises(InputError) as e:
+        seg.cut("中文".encode() + b"\xff" + "好".encode())
+    assert e.value.offset == 6 and "byte offset 6" in str(e.value)
+    assert seg.cut("中".encode() + b"\xff", errors="replace") == ["中", "\ufffd"]
+
+
+def test_batch_error_names_the_item(seg):
+    with pytest.raises(InputError, match="text 1"):
+        seg.cut_batch(["好", b"\xc3"])
+
+
+def test_bytes_input(seg):
+    assert seg.cut("研究生命".encode()) == ["研究", "生命"]
+
+
+def test_user_word_without_freq_wins_over_its_parts():
+    seg = zhtok.Segmenter()
+    assert "自然语言处理" not in seg.cut("自然语言处理很有趣")
+    seg.add_word("自然语言处理")
+    assert seg.cut("自然语言处理很有趣")[0] == "自然语言处理"
+    assert seg.del_word("自然语言处理")
+    assert "自然语言处理" not in seg.cut("自然语言处理很有趣")
+
+
+def test_user_dict_belongs_to_one_segmenter():
+    a, b = zhtok.Segmenter(), zhtok.Segmenter()
+    a.add_word("长江大桥")
+    assert "长江大桥" in a.cut("南京市长江大桥")
+    assert "长江大桥" not in b.cut("南京市长江大桥")
+    assert "长江大桥" not in zhtok.cut("南京市长江大桥")
+
+
+def test_del_word_disables_dictionary_word():
+    seg = zhtok.Segmenter()
+    assert "马上" in seg.cut("他从马上下来")
+    assert seg.del_word("马上")
+    assert "马上" not in seg.cut("他从马上下来")
+    assert not seg.del_word("不是一个词啊")
+    seg.add_word("马上", 100)
+    assert "马上" in seg.cut("他从马上下来")
+
+
+def test_user_word_frequency_matters():
+    seg = zhtok.Segmenter()
+    seg.add_word("江大桥", 1)
+    assert "江大桥" not in seg.cut("南京市长江大桥")
+    seg.add_word("江大桥", 1e9)
+    seg.add_word("南京", 1e9)
+    seg.add_word("市长", 1e9)
+    assert seg.cut("南京市长江大桥") == ["南京", "市长", "江大桥"]
+
+
+def test_load_user_dict(tmp_path):
+    path = tmp_path / "user.txt"
+    path.write_text("\ufeff# comment\n云计算平台 5\n\n深度求索\n大模型 3 n\n", encoding="utf-8")
+    seg = zhtok.Segmenter(user_dict=path)
+    assert seg.cut("深度求索发布云计算平台") == ["深度求索", "发布", "云计算平台"]
+
+
+@pytest.mark.parametrize(
+    "content, line",
+    [("好词 1\n坏词 x\n", 2), ("词 1 2 3\n", 1), (b"ok\n\xff\n", 2), ("词 -1\n", 1)],
+)
+def test_bad_user_dict_line_is_reported_and_nothing_added(tmp_path, content, line):
+    path = tmp_path / "user.txt"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    seg = zhtok.Segmenter()
+    with pytest.raises(FormatError) as e:
+        seg.load_user_dict(path)
+    assert e.value.line == line and e.value.path == str(path)
+    assert f"{path}:{line}:" in str(e.value)
+    assert seg.cut("好词") == zhtok.cut("好词")
+
+
+def test_missing_user_dict(tmp_path):
+    with pytest.raises(ZhtokIOError):
+        zhtok.Segmenter(user_dict=tmp_path / "nope.txt")
+
+
+def test_nbest(seg):
+    best = seg.nbest("南京市长江大桥", 4)
+    assert len(best) == 4
+    assert best[0][0] == seg.cut("南京市长江大桥")
+    scores = [s for _, s in best]
+    assert scores == sorted(scores, reverse=True)
+    assert all("".join(w) == "南京市长江大桥" for w, _ in best)
+    assert len({tuple(w) for w, _ in best}) == 4
+    assert ["南京", "市长", "江", "大桥"] in [w for w, _ in best]
+
+
+def test_nbest_short_text(seg):
+    assert seg.nbest("好", 5) == [(["好"], pytest.approx(seg.nbest("好", 1)[0][1]))]
+    assert seg.nbest("", 3) == [([], 0.0)]
+    assert seg.nbest("好", 0) == []
+
+
+def test_ambiguities_report_the_mayor_reading(seg):
+    found = seg.ambiguities("南京市长江大桥")
+    assert len(found) == 1
+    amb = found[0]
+    assert amb.start == 0 and amb.text == "南京市长江大桥"[amb.start : amb.end]
+    chosen, *others = amb.alternatives
+    assert "".join(chosen[0]) == amb.text and chosen[0][0] == "南京市"
+    assert any(words[:2] == ["南京", "市长"] for words, _ in others)
+    assert all(chosen[1] >= score for _, score in others)
+
+
+def test_ambiguities_offsets_in_longer_text(seg):
+    text = "今天。南京市长江大桥很美"
+    amb = [a for a in seg.ambiguities(text) if "市长" in str(a.alternatives)]
+    assert amb and text[amb[0].start : amb[0].end] == amb[0].text and amb[0].start == 3
+
+
+def test_no_ambiguity_in_plain_text(seg):
+    assert seg.ambiguities("我们") == []
+
+
+def test_threads_share_one_segmenter_while_dict_changes():
+    seg = zhtok.Segmenter()
+    text = "南京市长江大桥于1968年建成通车"
+    expected = seg.cut(text)
+    errors = []
+
+    def cutter():
+        for _ in range(300):
+            words = seg.cut(text)
+            if "".join(words) != text or words[0] not in ("南京市", "南京市长江大桥"):
+                errors.append(words)
+
+    def editor():
+        for _ in range(300):
+            seg.add_word("南京市长江大桥")
+            seg.del_word("南京市长江大桥")
+
+    threads = [threading.Thread(target=cutter) for _ in range(4)] + [threading.Thread(target=editor)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert seg.cut(text) == expected

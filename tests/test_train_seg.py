@@ -1,0 +1,91 @@
+"""Training segmentation models, and loading model files that are wrong in every way."""
+import pytest
+
+import zhtok
+from zhtok.errors import FormatError, ZhtokIOError
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_bytes("\ufeff我们  喜欢  自然语言处理\r\n自然语言处理  很  有趣\r\n".encode())
+    return path
+
+
+def test_train_and_use(tmp_path, corpus):
+    model = tmp_path / "m.zseg"
+    stats = zhtok.train_segmenter([corpus], model)
+    assert stats["sentences"] == 2 and stats["words"] == 6 and stats["bad_lines"] == []
+    seg = zhtok.Segmenter(model)
+    assert seg.cut("我们喜欢自然语言处理") == ["我们", "喜欢", "自然语言处理"]
+    assert "6 words" in seg.model.info
+
+
+def test_traditional_chinese_and_fullwidth_space(tmp_path):
+    path = tmp_path / "as.txt"
+    path.write_text("許多　社區　長青　學苑\n文山區　長青　學苑\n", encoding="utf-8")
+    model = tmp_path / "as.zseg"
+    zhtok.train_segmenter([path], model)
+    assert zhtok.Segmenter(model).cut("文山區長青學苑") == ["文山區", "長青", "學苑"]
+
+
+def test_bad_training_lines_are_reported(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes("好  词\n\n   \n坏".encode() + b"\xff" + "词\n".encode())
+    stats = zhtok.train_segmenter([path], tmp_path / "m.zseg")
+    assert [(line, reason.split(" ")[0]) for _, line, reason in stats["bad_lines"]] == [
+        (2, "empty"), (3, "line"), (4, "invalid")]
+    with pytest.raises(FormatError) as e:
+        zhtok.train_segmenter([path], tmp_path / "m2.zseg", on_error="fail")
+    assert e.value.line == 2 and str(path) in str(e.value)
+
+
+def test_missing_training_file(tmp_path):
+    with pytest.raises(ZhtokIOError, match="nope.txt"):
+        zhtok.train_segmenter([tmp_path / "nope.txt"], tmp_path / "m.zseg")
+
+
+@pytest.fixture()
+def model_bytes(tmp_path, corpus):
+    model = tmp_path / "m.zseg"
+    zhtok.train_segmenter([corpus], model)
+    return model.read_bytes()
+
+
+@pytest.mark.parametrize("cut", [0, 7, 20, 31, 32, 40, -1])
+def test_truncated_model_is_a_clear_error(tmp_path, model_bytes, cut):
+    path = tmp_path / "bad.zseg"
+    path.write_bytes(model_bytes[:cut])
+    with pytest.raises(FormatError) as e:
+        zhtok.Segmenter(path)
+    assert e.value.path == str(path)
+
+
+def test_corrupted_model_fails_the_checksum(tmp_path, model_bytes):
+    data = bytearray(model_bytes)
+    data[len(data) // 2] ^= 0x40
+    path = tmp_path / "bad.zseg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="checksum"):
+        zhtok.Segmenter(path)
+
+
+def test_wrong_file_and_version(tmp_path, model_bytes):
+    path = tmp_path / "bad.zseg"
+    path.write_bytes(b"hello world, this is not a model at all" * 3)
+    with pytest.raises(FormatError, match="magic"):
+        zhtok.Segmenter(path)
+    data = bytearray(model_bytes)
+    data[8] = 99
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="version 99"):
+        zhtok.Segmenter(path)
+
+
+def test_missing_model(tmp_path):
+    with pytest.raises(ZhtokIOError):
+        zhtok.Segmenter(tmp_path / "none.zseg")
+
+
+def test_shipped_model_trained_from_pku(seg):
+    assert "19297 sentences" in seg.model.info and seg.model.num_words > 50000
