@@ -7,8 +7,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# The data are read in place from a folder beside the repository, never copied into it.
-DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+# The data are read in place from a folder beside the repository, never copied into it;
+# ZHTOK_DATA_DIR points elsewhere, as it does for the test suite.
+DEFAULT_DATA_DIR = Path(os.environ.get("ZHTOK_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
 
 Source = str | os.PathLike[str]
 

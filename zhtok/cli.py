@@ -96,11 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader went away (zhtok ... | head): not an error
+        sys.stderr.close()
+        return 0
     except (ZhtokError, OSError) as e:
         print(f"zhtok {args.command}: error: {e}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <pybind11/functional.h>
+
+#include "train/seg_trainer.h"
 #include "train/unigram_trainer.h"
 
 namespace py = pybind11;
@@ -39,6 +42,46 @@ void bind_train(py::module_& m) {
         return stats_dict(st);
       },
       py::arg("paths"), py::arg("output"), py::arg("on_error") = "skip");
+
+  m.def(
+      "train_perceptron",
+      [](const std::vector<std::string>& paths, const std::string& output, int epochs,
+         const std::vector<std::string>& dev, const std::string& on_error,
+         std::optional<py::function> on_epoch) {
+        train::SegTrainOptions opt;
+        opt.epochs = epochs;
+        opt.dev_paths = dev;
+        opt.on_bad = parse_on_error(on_error);
+        if (on_epoch)
+          opt.on_epoch = [f = *on_epoch](const train::EpochReport& r) {
+            py::gil_scoped_acquire gil;
+            py::dict d;
+            d["epoch"] = r.epoch;
+            d["seconds"] = r.seconds;
+            d["train_sentence_accuracy"] = r.train_sentence_accuracy;
+            if (r.dev_f1 >= 0) {
+              d["dev_precision"] = r.dev_precision;
+              d["dev_recall"] = r.dev_recall;
+              d["dev_f1"] = r.dev_f1;
+            }
+            f(d);
+          };
+        train::SegTrainReport rep;
+        {
+          py::gil_scoped_release release;
+          rep = train::train_perceptron(paths, output, opt);
+        }
+        py::dict d = stats_dict(rep.stats);
+        d["dictionary_words"] = rep.dictionary_words;
+        d["features"] = rep.features;
+        py::list dev_bad;
+        for (const auto& b : rep.dev_stats.bad_lines) dev_bad.append(py::make_tuple(b.path, b.line, b.reason));
+        d["dev_bad_lines"] = dev_bad;
+        return d;
+      },
+      py::arg("paths"), py::arg("output"), py::arg("epochs") = 10,
+      py::arg("dev") = std::vector<std::string>{}, py::arg("on_error") = "skip",
+      py::arg("on_epoch") = py::none());
 }
 
 }  // namespace zhtok::bindings

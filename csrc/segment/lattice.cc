@@ -61,6 +61,11 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
   first_edge[n] = static_cast<uint32_t>(edges.size());
 }
 
+void Lattice::add_edge(const Edge& e) {
+  edges.insert(edges.begin() + first_edge[e.start + 1], e);
+  for (size_t i = e.start + 1; i <= n; ++i) ++first_edge[i];
+}
+
 double forward_best(const Lattice& lat, PathScratch& s) {
   s.fwd.assign(lat.n + 1, kNegInf);
   s.fwd_edge.assign(lat.n + 1, -1);

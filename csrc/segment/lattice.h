@@ -42,6 +42,10 @@ struct Lattice {
   void build(const char32_t* cps, const CharClass* cls, size_t n, const DictTrie& dict,
              const UserDict& user, int max_free_units);
 
+  // Inserts an edge after the build, keeping the grouping by start (a trainer adds gold words
+  // the build did not propose).
+  void add_edge(const Edge& e);
+
   const Edge* begin_at(size_t i) const { return edges.data() + first_edge[i]; }
   const Edge* end_at(size_t i) const { return edges.data() + first_edge[i + 1]; }
 };

@@ -11,7 +11,7 @@
 
 namespace zhtok::segment {
 
-enum class ScorerKind : uint32_t { Unigram = 1 };
+enum class ScorerKind : uint32_t { Unigram = 1, Perceptron = 2 };
 
 // A user word without a frequency beats the best split of its own span by this margin.
 constexpr float kUserWordMargin = 1.0f;

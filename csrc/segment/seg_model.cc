@@ -1,5 +1,6 @@
 #include "segment/seg_model.h"
 
+#include "segment/perceptron_scorer.h"
 #include "segment/unigram_scorer.h"
 
 namespace zhtok::segment {
@@ -13,20 +14,28 @@ std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
   ByteReader r(mf.payload.data(), mf.payload.size(), path, kModelHeaderSize);
   auto kind = static_cast<ScorerKind>(r.get<uint32_t>());
   std::string info = r.get_str();
+  auto normalizer = static_cast<normalize::Normalizer>(r.get<uint32_t>());
+  if (normalizer != normalize::Normalizer::None && normalizer != normalize::Normalizer::Width)
+    r.fail("unknown normalizer " + std::to_string(static_cast<uint32_t>(normalizer)));
   DictTrie dict = DictTrie::load(r);
   std::unique_ptr<Scorer> scorer;
   switch (kind) {
     case ScorerKind::Unigram: scorer = UnigramScorer::load(r, dict.num_words()); break;
+    case ScorerKind::Perceptron: break;  // refers to the model's dictionary: built below
     default: r.fail("unknown scorer kind " + std::to_string(static_cast<uint32_t>(kind)));
   }
+  auto model = std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info),
+                                          normalizer);
+  if (kind == ScorerKind::Perceptron) model->scorer_ = PerceptronScorer::load(r, model->dict_);
   if (!r.at_end()) r.fail("unexpected bytes after the model");
-  return std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info));
+  return model;
 }
 
 void SegModel::save(const std::string& path) const {
   ByteWriter w;
   w.put<uint32_t>(static_cast<uint32_t>(scorer_->kind()));
   w.put_str(info_);
+  w.put<uint32_t>(static_cast<uint32_t>(normalizer_));
   dict_.save(w);
   scorer_->save(w);
   write_model_file(path, kMagic, kVersion, w.bytes());

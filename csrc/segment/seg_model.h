@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "normalize/normalizer.h"
 #include "segment/dict_trie.h"
 #include "segment/scorer.h"
 
@@ -12,8 +13,18 @@ namespace zhtok::segment {
 
 class SegModel {
  public:
-  SegModel(DictTrie dict, std::unique_ptr<Scorer> scorer, std::string info)
-      : dict_(std::move(dict)), scorer_(std::move(scorer)), info_(std::move(info)) {}
+  SegModel(DictTrie dict, std::unique_ptr<Scorer> scorer, std::string info,
+           normalize::Normalizer normalizer)
+      : dict_(std::move(dict)), scorer_(std::move(scorer)), info_(std::move(info)),
+        normalizer_(normalizer) {}
+  // Some scorers refer to the dictionary: the model is built first, the scorer set after.
+  template <typename MakeScorer>
+  static std::shared_ptr<SegModel> with_scorer(DictTrie dict, std::string info,
+                                               normalize::Normalizer normalizer, MakeScorer make) {
+    auto m = std::make_shared<SegModel>(std::move(dict), nullptr, std::move(info), normalizer);
+    m->scorer_ = make(m->dict_);
+    return m;
+  }
 
   // Throws Io or Format errors naming path for a missing, wrong, truncated or corrupted file.
   static std::shared_ptr<const SegModel> load(const std::string& path);
@@ -23,11 +34,14 @@ class SegModel {
   const Scorer& scorer() const { return *scorer_; }
   // Free-form description stored in the file: how the model was trained.
   const std::string& info() const { return info_; }
+  // Applied to text before dictionary lookups and features (the words were normalized too).
+  normalize::Normalizer normalizer() const { return normalizer_; }
 
  private:
   DictTrie dict_;
   std::unique_ptr<Scorer> scorer_;
   std::string info_;
+  normalize::Normalizer normalizer_;
 };
 
 }  // namespace zhtok::segment

@@ -21,12 +21,13 @@ bool is_space(char32_t c) { return classify(c) == CharClass::Space; }
 
 void Segmenter::build_lattice(const Runes& text, size_t begin, size_t end, Workspace& ws) const {
   size_t n = end - begin;
+  ws.norm.assign(text.cps.begin() + begin, text.cps.begin() + end);
+  normalize::normalize_in_place(model_->normalizer(), ws.norm.data(), n);
   ws.cls.resize(n);
-  for (size_t i = 0; i < n; ++i) ws.cls[i] = classify(text.cps[begin + i]);
+  for (size_t i = 0; i < n; ++i) ws.cls[i] = classify(ws.norm[i]);
   const Scorer& scorer = model_->scorer();
-  ws.lat.build(text.cps.data() + begin, ws.cls.data(), n, model_->dict(), user_,
-               scorer.max_free_units());
-  scorer.score_all(text.cps.data() + begin, ws.cls.data(), ws.lat);
+  ws.lat.build(ws.norm.data(), ws.cls.data(), n, model_->dict(), user_, scorer.max_free_units());
+  scorer.score_all(ws.norm.data(), ws.cls.data(), ws.lat);
 }
 
 template <typename OnSpace, typename OnWindow>
@@ -113,15 +114,17 @@ std::vector<Segmentation> Segmenter::nbest(const Runes& text, size_t k) const {
   return out;
 }
 
-void Segmenter::add_word(const std::u32string& word, float freq) {
-  if (word.empty()) throw_input("cannot add an empty word");
+void Segmenter::add_word(const std::u32string& raw, float freq) {
+  if (raw.empty()) throw_input("cannot add an empty word");
+  std::u32string word = normalized(raw);
   std::unique_lock lock(mu_);
   user_.add(word, freq);
   int32_t id = model_->dict().find(word);
   if (id >= 0) user_.restore_base_word(id);
 }
 
-bool Segmenter::del_word(const std::u32string& word) {
+bool Segmenter::del_word(const std::u32string& raw) {
+  std::u32string word = normalized(raw);
   std::unique_lock lock(mu_);
   bool removed = user_.remove(word);
   int32_t id = model_->dict().find(word);
@@ -165,7 +168,7 @@ void Segmenter::load_user_dict(const std::string& path) {
                     lineno);
       freq = static_cast<float>(v);
     }
-    entries.emplace_back(std::move(fields[0]), freq);
+    entries.emplace_back(normalized(fields[0]), freq);
   }
   std::unique_lock lock(mu_);
   for (auto& [word, freq] : entries) {

@@ -58,6 +58,7 @@ class Segmenter {
 
  private:
   struct Workspace {
+    std::vector<char32_t> norm;  // normalized runes of the window
     std::vector<CharClass> cls;
     Lattice lat;
     PathScratch paths;
@@ -67,6 +68,10 @@ class Segmenter {
   // for each searched window, where runes [begin, begin + commit) are settled by path.
   template <typename OnSpace, typename OnWindow>
   void search(const Runes& text, Workspace& ws, OnSpace&& on_space, OnWindow&& on_window) const;
+
+  std::u32string normalized(const std::u32string& word) const {
+    return normalize::normalized(model_->normalizer(), word);
+  }
 
   std::shared_ptr<const SegModel> model_;
   mutable std::shared_mutex mu_;

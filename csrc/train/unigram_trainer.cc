@@ -9,6 +9,8 @@
 
 namespace zhtok::train {
 
+constexpr normalize::Normalizer kNormalizer = normalize::Normalizer::Width;
+
 io::CorpusStats train_unigram(const std::vector<std::string>& paths, const std::string& output,
                               io::OnBadLine on_bad) {
   if (paths.empty()) throw_input("no training files given");
@@ -16,7 +18,7 @@ io::CorpusStats train_unigram(const std::vector<std::string>& paths, const std::
   std::unordered_map<std::u32string, uint64_t> counts;
   for (const std::string& path : paths)
     io::read_segmented(path, on_bad, stats, [&](const std::vector<std::u32string>& words) {
-      for (const auto& w : words) ++counts[w];
+      for (const auto& w : words) ++counts[normalize::normalized(kNormalizer, w)];
     });
   if (counts.empty()) throw_input("the training files hold no words");
   std::vector<std::pair<std::u32string, uint64_t>> sorted(counts.begin(), counts.end());
@@ -28,7 +30,8 @@ io::CorpusStats train_unigram(const std::vector<std::string>& paths, const std::
                      std::to_string(stats.words) + " words, " + std::to_string(words.size()) +
                      " distinct";
   segment::SegModel model(segment::DictTrie::build(words),
-                          std::make_unique<segment::UnigramScorer>(freq), info);
+                          std::make_unique<segment::UnigramScorer>(freq), info,
+                          kNormalizer);
   model.save(output);
   return stats;
 }

@@ -1,0 +1,1 @@
+"""Benchmarks and scorers for zhtok: SIGHAN 2005 word segmentation scoring, ambiguity cases, speed and memory."""
