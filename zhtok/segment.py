@@ -100,13 +100,17 @@ def train_segmenter(
     dev: Iterable[str | os.PathLike] = (),
     on_error: str = "skip",
     on_epoch: "Callable[[dict], None] | None" = None,
+    folds: int = 10,
+    min_feature_count: int = 2,
 ) -> dict:
     """Trains a segmentation model from segmented text files (words separated by whitespace;
     CRLF and a BOM are fine) and writes it to ``output``.
 
     ``kind="perceptron"`` (default) trains the accurate discriminative model for ``epochs``
     passes, calling ``on_epoch`` with each epoch's figures (with dev precision, recall and F1
-    when ``dev`` gold files are given); ``kind="unigram"`` counts words for the dictionary model.
+    when ``dev`` gold files are given). Its dictionary features for a sentence use only words
+    seen in the other ``folds`` folds of the corpus, so it learns how far to trust a dictionary;
+    features seen fewer than ``min_feature_count`` times are dropped. ``kind="unigram"`` counts words for the dictionary model.
     A malformed line (empty, whitespace only, invalid UTF-8) is skipped and reported, or with
     ``on_error="fail"`` raises FormatError naming file and line. Returns what was read:
     sentences, words and the bad lines skipped as (path, line, reason)."""
@@ -115,6 +119,7 @@ def train_segmenter(
         return _core.train_unigram(paths, os.fspath(output), on_error)
     if kind == "perceptron":
         return _core.train_perceptron(
-            paths, os.fspath(output), epochs, [os.fspath(p) for p in dev], on_error, on_epoch
+            paths, os.fspath(output), epochs, [os.fspath(p) for p in dev], on_error, on_epoch,
+            folds, min_feature_count,
         )
     raise ValueError(f"unknown model kind {kind!r}; expected 'perceptron' or 'unigram'")

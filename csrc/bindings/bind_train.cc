@@ -47,9 +47,11 @@ void bind_train(py::module_& m) {
       "train_perceptron",
       [](const std::vector<std::string>& paths, const std::string& output, int epochs,
          const std::vector<std::string>& dev, const std::string& on_error,
-         std::optional<py::function> on_epoch) {
+         std::optional<py::function> on_epoch, int folds, uint32_t min_feature_count) {
         train::SegTrainOptions opt;
         opt.epochs = epochs;
+        opt.folds = folds;
+        opt.min_feature_count = min_feature_count;
         opt.dev_paths = dev;
         opt.on_bad = parse_on_error(on_error);
         if (on_epoch)
@@ -81,7 +83,7 @@ void bind_train(py::module_& m) {
       },
       py::arg("paths"), py::arg("output"), py::arg("epochs") = 10,
       py::arg("dev") = std::vector<std::string>{}, py::arg("on_error") = "skip",
-      py::arg("on_epoch") = py::none());
+      py::arg("on_epoch") = py::none(), py::arg("folds") = 10, py::arg("min_feature_count") = 2);
 }
 
 }  // namespace zhtok::bindings

@@ -14,7 +14,7 @@ namespace zhtok::segment {
 
 enum Tag : int { kB = 0, kM = 1, kE = 2, kS = 3 };
 constexpr int kNumTags = 4;
-constexpr int kNumCharFeatures = 15;
+constexpr int kNumCharFeatures = 19;
 // Free edges may span up to this many units: the longest out-of-dictionary word the model finds.
 constexpr int kMaxFreeUnits = 10;
 
@@ -47,6 +47,13 @@ inline int word_feature_indices(EdgeSource src, size_t len, uint64_t count, int 
 }
 constexpr int kNumWordFeatures = 32;
 
+// Hashed features of a candidate word cps[0..len): the word itself, its first and last
+// characters with its length, and both ends together (as in Zhang & Clark's word-based model,
+// restricted to what one edge can see).
+constexpr int kNumEdgeKeys = 4;
+inline void edge_feature_keys(const char32_t* cps, const CharClass* cls, size_t len,
+                              uint64_t out[kNumEdgeKeys]);
+
 // ---- implementation ----
 
 namespace detail {
@@ -61,7 +68,27 @@ inline uint64_t feature_code(char32_t c, CharClass k) {
 inline uint64_t key(uint64_t templ, uint64_t a, uint64_t b = 0) {
   return (templ << 58) | (b << 21) | a;
 }
+// Three codes do not fit beside a template id: hash them (collisions are rare and harmless).
+inline uint64_t key3(uint64_t templ, uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ (b + 0x632BE59BD9B4E019ULL + (a << 6));
+  h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ (c * 0x94D049BB133111EBULL);
+  h ^= h >> 31;
+  return (templ << 58) | (h & ((1ULL << 58) - 1));
+}
 }  // namespace detail
+
+inline void edge_feature_keys(const char32_t* cps, const CharClass* cls, size_t len,
+                              uint64_t out[kNumEdgeKeys]) {
+  using detail::feature_code;
+  uint64_t first = feature_code(cps[0], cls[0]), last = feature_code(cps[len - 1], cls[len - 1]);
+  uint64_t l = len < 8 ? len : 8;
+  uint64_t h = 0x84222325CBF29CE4ULL;
+  for (size_t i = 0; i < len && i < 8; ++i) h = (h ^ feature_code(cps[i], cls[i])) * 0x100000001B3ULL;
+  out[0] = detail::key3(20, h, l, 0);
+  out[1] = detail::key(21, first, l);
+  out[2] = detail::key(22, last, l);
+  out[3] = detail::key(23, first, last);
+}
 
 template <typename Allow>
 void char_feature_keys(const char32_t* cps, const CharClass* cls, size_t n, const DictTrie& dict,
@@ -106,6 +133,10 @@ void char_feature_keys(const char32_t* cps, const CharClass* cls, size_t n, cons
     f[12] = key(13, ends[k]);
     f[13] = key(14, inside[k]);
     f[14] = key(15, 0);  // bias
+    f[15] = detail::key3(16, c_1, c0, c1);
+    f[16] = detail::key3(17, c_2, c_1, c0);
+    f[17] = detail::key3(18, c0, c1, c2);
+    f[18] = key(19, c0, starts[k] * 64 + ends[k] * 8 + inside[k]);
   }
 }
 

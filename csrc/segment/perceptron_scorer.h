@@ -20,17 +20,21 @@ struct LinearWeights {
   const float* char_w;        // [row][kNumTags]
   const float* word_w;        // [kNumWordFeatures]
   const uint32_t* counts;     // corpus count by dictionary word id
+  const FlatMap* edge_index;  // hashed word feature key -> index into edge_w
+  const float* edge_w;
 
   // tag[k * kNumTags + t] = score of tag t at rune k, from feature rows (kMissing = unknown).
   void tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag) const;
-  // Fills the score of every Dict and Free edge from tag scores.
-  void score_edges(const std::vector<float>& tag, Lattice& lat) const;
+  // Fills the score of every Dict and Free edge of lat over cps from tag scores.
+  void score_edges(const char32_t* cps, const CharClass* cls, const std::vector<float>& tag,
+                   Lattice& lat) const;
 };
 
 class PerceptronScorer : public Scorer {
  public:
   PerceptronScorer(FlatMap features, std::vector<float> char_w, std::vector<float> word_w,
-                   std::vector<uint32_t> counts, const DictTrie& dict);
+                   std::vector<uint32_t> counts, FlatMap edge_features, std::vector<float> edge_w,
+                   const DictTrie& dict);
   static std::unique_ptr<Scorer> load(ByteReader& r, const DictTrie& dict);
 
   ScorerKind kind() const override { return ScorerKind::Perceptron; }
@@ -44,6 +48,8 @@ class PerceptronScorer : public Scorer {
   FlatMap features_;               // feature key -> row
   std::vector<float> char_w_, word_w_;
   std::vector<uint32_t> counts_;
+  FlatMap edge_features_;          // hashed word feature key -> index into edge_w_
+  std::vector<float> edge_w_;
   const DictTrie& dict_;           // owned by the SegModel that owns this scorer
 };
 

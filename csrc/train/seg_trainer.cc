@@ -62,6 +62,7 @@ struct Weights {
   std::vector<float> w;        // current
   std::vector<double> sum;     // sum over updates of (step * delta), for lazy averaging
   void resize(size_t n) { w.assign(n, 0.f), sum.assign(n, 0.0); }
+  void grow(size_t k) { w.resize(w.size() + k, 0.f), sum.resize(sum.size() + k, 0.0); }
   void add(size_t i, float d, double step) { w[i] += d, sum[i] += step * d; }
   // Average over all steps so far: w - sum / step.
   std::vector<float> averaged(double step) const {
@@ -108,16 +109,24 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   DictTrie dict = DictTrie::build(sorted_words);
   report.dictionary_words = sorted_words.size();
   const size_t folds = static_cast<size_t>(opt.folds);
+  // Folds are contiguous blocks: neighbouring sentences share an article and its names, which
+  // must not count as known words for each other.
+  auto fold_of = [&](size_t s) { return s * folds / train.size(); };
   std::vector<uint32_t> counts(sorted_words.size(), 0), fold_counts(sorted_words.size() * folds, 0);
   for (size_t s = 0; s < train.size(); ++s)
     for (auto [b, e] : train.gold(s)) {
       std::u32string w(train.cps.begin() + train.begin[s] + b, train.cps.begin() + train.begin[s] + e);
       int32_t id = dict.find(w);
       ++counts[id];
-      ++fold_counts[id * folds + s % folds];
+      ++fold_counts[id * folds + fold_of(s)];
     }
+  // Counts as seen from each fold (the word's count outside it), for the word features.
+  std::vector<uint32_t> own_fold_counts(folds * counts.size());
+  for (size_t f = 0; f < folds; ++f)
+    for (size_t id = 0; id < counts.size(); ++id)
+      own_fold_counts[f * counts.size() + id] = counts[id] - fold_counts[id * folds + f];
   auto allow_for = [&](size_t s) {
-    size_t f = s % folds;
+    size_t f = fold_of(s);
     return [&, f](int32_t id) { return counts[id] > fold_counts[id * folds + f]; };
   };
 
@@ -143,9 +152,10 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   for (uint32_t& k : rune_keys) k = row_of[k];
 
   // 3. Epochs of perceptron updates, sentences in a fixed shuffled order.
-  Weights cw, ww;
+  Weights cw, ww, ew;
   cw.resize(size_t(rows) * kNumTags);
   ww.resize(kNumWordFeatures);
+  FlatMap edge_index;  // hashed word features, added when an update first touches them
   std::vector<uint32_t> visit(train.size());
   std::iota(visit.begin(), visit.end(), 0);
   uint64_t rng = 0x2545F4914F6CDD1DULL;
@@ -170,9 +180,12 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
         if (e.source == EdgeSource::Dict && !allow(e.word_id)) e.source = EdgeSource::Free, e.word_id = -1;
       auto gold = train.gold(s);
       for (auto [gb, ge] : gold) ensure_edge(lat, gb, ge);
-      LinearWeights lw{cw.w.data(), ww.w.data(), counts.data()};
+      const char32_t* cps = train.cps.data() + b;
+      const CharClass* cls = train.cls.data() + b;
+      const uint32_t* fold_count = own_fold_counts.data() + fold_of(s) * counts.size();
+      LinearWeights lw{cw.w.data(), ww.w.data(), fold_count, &edge_index, ew.w.data()};
       lw.tag_scores(rune_keys.data() + b * kNumCharFeatures, n, tag);
-      lw.score_edges(tag, lat);
+      lw.score_edges(cps, cls, tag, lat);
       forward_best(lat, paths_scratch);
       std::vector<int32_t> pred = best_path(lat, paths_scratch);
       // Update where the best path and the gold words differ.
@@ -205,9 +218,16 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
         }
         auto word_update = [&](const Edge* e, float d) {
           int idx[2];
-          uint64_t c = e->source == EdgeSource::Dict ? counts[e->word_id] : 0;
+          uint64_t c = e->source == EdgeSource::Dict ? fold_count[e->word_id] : 0;
           int m = word_feature_indices(e->source, e->end - e->start, c, idx);
           for (int i = 0; i < m; ++i) ww.add(idx[i], d, step);
+          uint64_t keys[kNumEdgeKeys];
+          edge_feature_keys(cps + e->start, cls + e->start, e->end - e->start, keys);
+          for (uint64_t k : keys) {
+            uint32_t at = edge_index.insert(k, uint32_t(ew.w.size()));
+            if (at == ew.w.size()) ew.grow(1);
+            ew.add(at, d, step);
+          }
         };
         for (const Edge* e : gold_edges)
           if (!std::count(pred_edges.begin(), pred_edges.end(), e)) word_update(e, 1.f);
@@ -218,7 +238,8 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
     }
 
     // 4. Build the model from the averaged weights; score dev with it as users would.
-    std::vector<float> avg_c = cw.averaged(step), avg_w = ww.averaged(step);
+    std::vector<float> avg_c = cw.averaged(step), avg_w = ww.averaged(step),
+                       avg_e = ew.averaged(step);
     std::vector<std::pair<uint64_t, uint32_t>> nonzero;  // features whose weights moved
     key_index.for_each([&](uint64_t key, uint32_t idx) {
       uint32_t row = row_of[idx];
@@ -242,7 +263,8 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
                        " epochs";
     auto model = SegModel::with_scorer(dict, info, kNormalizer, [&](const DictTrie& d) {
       return std::make_unique<PerceptronScorer>(std::move(features), std::move(kept),
-                                                std::move(avg_w), counts, d);
+                                                std::move(avg_w), counts, edge_index,
+                                                std::move(avg_e), d);
     });
     EpochReport er;
     er.epoch = epoch;
