@@ -339,7 +339,7 @@ def _markdown(results: dict[str, Any]) -> str:
         + ", ".join(f"{tool} {version}" for tool, version in env["versions"].items())
         + f"; median of {env['runs']} run(s){' (quick: first lines only)' if env['quick'] else ''}.",
         "Precision, recall and F1 are over exact word character spans; MB/s is UTF-8 MB of test text per second "
-        "of segmentation on one core; peak RSS is the tool's process with its model and one corpus loaded.",
+        "of segmentation on one core; peak RSS is that of the tool's own process with its model and one corpus loaded.",
         "",
     ]
     for corpus, per_tool in results["corpora"].items():
@@ -348,7 +348,7 @@ def _markdown(results: dict[str, Any]) -> str:
             f"## {corpus} ({inputs['lines']} lines, {inputs['bytes'] / 1e6:.2f} MB)",
             "",
             "| tool | P | R | F1 | F1 − jieba | F1 − pkuseg | OOV R | IV R | MB/s | × jieba | × pkuseg "
-            "| peak RSS MB | × jieba | × pkuseg |",
+            "| peak RSS MiB | × jieba | × pkuseg |",
             "|---|" + "---:|" * 13,
         ]
         for tool, figures in per_tool.items():

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import unicodedata
 from bisect import bisect_right
@@ -136,9 +137,11 @@ def score(
     """Score a predicted segmentation against the gold one.
 
     ``gold`` and ``pred`` are paths or segmented text (words separated by any
-    whitespace).  ``train_words`` is a word list file (one word a line) or an
-    iterable of words; without it every word counts as in-vocabulary.
-    Raises ValueError when the two texts do not hold the same number of characters.
+    whitespace); a ``str`` without a line break that names no file is text, so
+    pass a ``Path`` when a mistyped name should fail loudly.  ``train_words`` is
+    the path of a word list (one word a line) or an iterable of words; without
+    it every word counts as in-vocabulary.  Raises ValueError when the two
+    texts do not hold the same number of non-space characters.
     """
     gold_text, gold_name = read_source(gold, "gold")
     pred_text, pred_name = read_source(pred, "predicted")
@@ -150,7 +153,7 @@ def score(
     gold_spans, gold_line_ends = _spans(gold_lines)
     pred_spans, _ = _spans(pred_lines)
     correct = gold_spans.keys() & pred_spans.keys()
-    is_oov = {word: word not in vocabulary for line in gold_lines for word in line}
+    is_oov = {word: vocabulary is not None and word not in vocabulary for line in gold_lines for word in line}
     oov_words = sum(is_oov[word] for line in gold_lines for word in line)
     correct_oov = sum(is_oov[gold_spans[span]] for span in correct)
 
@@ -192,12 +195,11 @@ def _f_measure(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def _load_vocabulary(train_words: Source | Iterable[str] | None) -> frozenset[str]:
+def _load_vocabulary(train_words: Source | Iterable[str] | None) -> frozenset[str] | None:
     if train_words is None:
-        return frozenset()
-    if isinstance(train_words, str) or hasattr(train_words, "__fspath__"):
-        text, _ = read_source(train_words, "training word list")
-        train_words = text.split("\n")
+        return None
+    if isinstance(train_words, (str, os.PathLike)):
+        train_words = Path(train_words).read_text(encoding="utf-8-sig").splitlines()
     return frozenset(word for raw in train_words if (word := raw.strip()))
 
 

@@ -55,6 +55,8 @@ def test_one_word_split() -> None:
     assert result.f1 == pytest.approx(0.4)
     assert result.official_recall == 0.5
     assert result.official_precision == pytest.approx(1 / 3)
+    assert result.oov_words == 0  # no training word list: every word is in-vocabulary
+    assert result.iv_recall == result.recall
 
 
 def test_two_words_merged() -> None:

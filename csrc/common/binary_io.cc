@@ -6,12 +6,18 @@
 namespace zhtok {
 
 uint64_t fnv1a64(const void* data, size_t n) {
+  // FNV-1a over 8-byte words (then the tail bytes): a byte at a time costs ~1 ns per byte,
+  // noticeable when loading a model of tens of megabytes.
   const auto* p = static_cast<const unsigned char*>(data);
   uint64_t h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * 1099511628211ULL;
+    h ^= h >> 29;
   }
+  for (; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
   return h;
 }
 

@@ -42,6 +42,20 @@ struct Lattice {
   void build(const char32_t* cps, const CharClass* cls, size_t n, const DictTrie& dict,
              const UserDict& user, int max_free_units);
 
+  // Removes the edges for which drop(edge) is true, keeping the grouping by start.
+  template <typename Drop>
+  void remove_edges_if(Drop&& drop) {
+    size_t out = 0;
+    for (size_t i = 0; i < n; ++i) {
+      size_t b = first_edge[i], e = first_edge[i + 1];
+      first_edge[i] = static_cast<uint32_t>(out);
+      for (size_t k = b; k < e; ++k)
+        if (!drop(edges[k])) edges[out++] = edges[k];
+    }
+    first_edge[n] = static_cast<uint32_t>(out);
+    edges.resize(out);
+  }
+
   // Inserts an edge after the build, keeping the grouping by start (a trainer adds gold words
   // the build did not propose).
   void add_edge(const Edge& e);

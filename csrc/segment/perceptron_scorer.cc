@@ -1,7 +1,5 @@
 #include "segment/perceptron_scorer.h"
 
-#include <cmath>
-
 namespace zhtok::segment {
 
 void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag) const {
@@ -17,8 +15,8 @@ void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float
   }
 }
 
-void LinearWeights::score_edges(const char32_t* cps, const CharClass* cls,
-                                const std::vector<float>& tag, Lattice& lat) const {
+void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& tag,
+                                Lattice& lat) const {
   // Prefix sums of the M scores make any edge O(1): B + M...M + E.
   std::vector<double> mid(lat.n + 1, 0.0);
   for (size_t k = 0; k < lat.n; ++k) mid[k + 1] = mid[k] + tag[k * kNumTags + kM];
@@ -28,64 +26,61 @@ void LinearWeights::score_edges(const char32_t* cps, const CharClass* cls,
     double s = len == 1 ? tag[e.start * kNumTags + kS]
                         : tag[e.start * kNumTags + kB] + (mid[e.end - 1] - mid[e.start + 1]) +
                               tag[(e.end - 1) * kNumTags + kE];
-    int idx[2];
-    int m = word_feature_indices(e.source, len, e.source == EdgeSource::Dict ? counts[e.word_id] : 0,
-                                 idx);
-    for (int i = 0; i < m; ++i) s += word_w[idx[i]];
-    uint64_t keys[kNumEdgeKeys];
-    edge_feature_keys(cps + e.start, cls + e.start, len, keys);
-    for (uint64_t k : keys) {
-      uint32_t at = edge_index->find(k);
-      if (at != FlatMap::kMissing) s += edge_w[at];
-    }
+    uint32_t f[4];
+    int m = edge_features(e, ids, e.source == EdgeSource::Dict ? counts[e.word_id] : 0, layout, f);
+    for (int i = 0; i < m; ++i) s += edge_w[f[i]];
     e.score = static_cast<float>(s);
   }
 }
 
-PerceptronScorer::PerceptronScorer(FlatMap features, std::vector<float> char_w,
-                                   std::vector<float> word_w, std::vector<uint32_t> counts,
-                                   FlatMap edge_features, std::vector<float> edge_w,
-                                   const DictTrie& dict)
-    : features_(std::move(features)), char_w_(std::move(char_w)), word_w_(std::move(word_w)),
-      counts_(std::move(counts)), edge_features_(std::move(edge_features)),
-      edge_w_(std::move(edge_w)), dict_(dict) {}
+PerceptronScorer::PerceptronScorer(CharIndex index, FlatMap hashed, std::vector<float> char_w,
+                                   std::vector<float> edge_w, std::vector<uint32_t> counts)
+    : index_(std::move(index)), layout_{index_.size()}, hashed_(std::move(hashed)),
+      char_w_(std::move(char_w)), edge_w_(std::move(edge_w)), counts_(std::move(counts)) {}
 
-std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, const DictTrie& dict) {
+std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) {
+  CharIndex index = CharIndex::load(r);
+  FeatureLayout layout{index.size()};
   auto char_w = r.get_vec<float>();
-  if (char_w.size() % kNumTags) r.fail("character weights are not a whole number of rows");
-  auto word_w = r.get_vec<float>();
-  if (word_w.size() != kNumWordFeatures) r.fail("wrong number of word-feature weights");
-  auto counts = r.get_vec<uint32_t>();
-  if (counts.size() != dict.num_words()) r.fail("word counts disagree with the dictionary");
-  FlatMap features = FlatMap::load(r, static_cast<uint32_t>(char_w.size() / kNumTags));
+  if (char_w.size() % kNumTags || char_w.size() / kNumTags < layout.hashed_base())
+    r.fail("character weights do not match the character index");
   auto edge_w = r.get_vec<float>();
-  FlatMap edge_features = FlatMap::load(r, static_cast<uint32_t>(edge_w.size()));
-  for (const auto* v : {&char_w, &word_w, &edge_w})
+  if (edge_w.size() != layout.edge_size()) r.fail("edge weights do not match the character index");
+  auto counts = r.get_vec<uint32_t>();
+  if (counts.size() != num_words) r.fail("word counts disagree with the dictionary");
+  FlatMap hashed =
+      FlatMap::load(r, static_cast<uint32_t>(char_w.size() / kNumTags - layout.hashed_base()));
+  for (const auto* v : {&char_w, &edge_w})
     for (float w : *v)
       if (!std::isfinite(w)) r.fail("non-finite weight");
-  return std::make_unique<PerceptronScorer>(std::move(features), std::move(char_w),
-                                            std::move(word_w), std::move(counts),
-                                            std::move(edge_features), std::move(edge_w), dict);
+  return std::make_unique<PerceptronScorer>(std::move(index), std::move(hashed), std::move(char_w),
+                                            std::move(edge_w), std::move(counts));
 }
 
 void PerceptronScorer::save(ByteWriter& w) const {
+  index_.save(w);
   w.put_vec(char_w_);
-  w.put_vec(word_w_);
-  w.put_vec(counts_);
-  features_.save(w);
   w.put_vec(edge_w_);
-  edge_features_.save(w);
+  w.put_vec(counts_);
+  hashed_.save(w);
 }
 
 void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
+  std::vector<uint32_t> ids, rows, found;
   std::vector<uint64_t> keys;
-  char_feature_keys(cps, cls, lat.n, dict_, [](int32_t) { return true; }, keys);
-  std::vector<uint32_t> rows(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) rows[i] = features_.find(keys[i]);
+  char_features(cps, cls, lat, index_, layout_, ids, rows, keys);
+  found.resize(keys.size());
+  hashed_.find_many(keys.data(), keys.size(), found.data());
+  for (size_t k = 0; k < lat.n; ++k)
+    for (int j = 0; j < kNumHashedFeatures; ++j) {
+      uint32_t f = found[k * kNumHashedFeatures + j];
+      rows[k * kNumCharFeatures + kNumDenseFeatures + j] =
+          f == FlatMap::kMissing ? f : layout_.hashed_base() + f;
+    }
   std::vector<float> tag;
-  LinearWeights lw{char_w_.data(), word_w_.data(), counts_.data(), &edge_features_, edge_w_.data()};
+  LinearWeights lw{char_w_.data(), edge_w_.data(), counts_.data(), layout_};
   lw.tag_scores(rows.data(), lat.n, tag);
-  lw.score_edges(cps, cls, tag, lat);
+  lw.score_edges(ids.data(), tag, lat);
 }
 
 }  // namespace zhtok::segment

@@ -21,14 +21,12 @@ std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
   std::unique_ptr<Scorer> scorer;
   switch (kind) {
     case ScorerKind::Unigram: scorer = UnigramScorer::load(r, dict.num_words()); break;
-    case ScorerKind::Perceptron: break;  // refers to the model's dictionary: built below
+    case ScorerKind::Perceptron: scorer = PerceptronScorer::load(r, dict.num_words()); break;
     default: r.fail("unknown scorer kind " + std::to_string(static_cast<uint32_t>(kind)));
   }
-  auto model = std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info),
-                                          normalizer);
-  if (kind == ScorerKind::Perceptron) model->scorer_ = PerceptronScorer::load(r, model->dict_);
   if (!r.at_end()) r.fail("unexpected bytes after the model");
-  return model;
+  return std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info),
+                                    normalizer);
 }
 
 void SegModel::save(const std::string& path) const {

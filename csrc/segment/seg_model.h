@@ -17,14 +17,6 @@ class SegModel {
            normalize::Normalizer normalizer)
       : dict_(std::move(dict)), scorer_(std::move(scorer)), info_(std::move(info)),
         normalizer_(normalizer) {}
-  // Some scorers refer to the dictionary: the model is built first, the scorer set after.
-  template <typename MakeScorer>
-  static std::shared_ptr<SegModel> with_scorer(DictTrie dict, std::string info,
-                                               normalize::Normalizer normalizer, MakeScorer make) {
-    auto m = std::make_shared<SegModel>(std::move(dict), nullptr, std::move(info), normalizer);
-    m->scorer_ = make(m->dict_);
-    return m;
-  }
 
   // Throws Io or Format errors naming path for a missing, wrong, truncated or corrupted file.
   static std::shared_ptr<const SegModel> load(const std::string& path);

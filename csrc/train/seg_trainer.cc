@@ -62,7 +62,6 @@ struct Weights {
   std::vector<float> w;        // current
   std::vector<double> sum;     // sum over updates of (step * delta), for lazy averaging
   void resize(size_t n) { w.assign(n, 0.f), sum.assign(n, 0.0); }
-  void grow(size_t k) { w.resize(w.size() + k, 0.f), sum.resize(sum.size() + k, 0.0); }
   void add(size_t i, float d, double step) { w[i] += d, sum[i] += step * d; }
   // Average over all steps so far: w - sum / step.
   std::vector<float> averaged(double step) const {
@@ -78,6 +77,220 @@ void ensure_edge(Lattice& lat, uint32_t start, uint32_t end) {
   lat.add_edge({start, end, 0.f, -1, -1.f, EdgeSource::Free});
 }
 
+
+// Every training word, with its count inside each fold. A sentence's lattice and features see
+// only the words counted outside its own fold (jackknifing), so the model learns how far to
+// trust a dictionary on text it has not seen. Folds are contiguous blocks: neighbouring
+// sentences share an article and its names, which must not count as known for each other.
+struct FoldedDictionary {
+  DictTrie trie;
+  std::vector<std::u32string> words;
+  std::vector<uint32_t> counts;   // by word id, whole corpus
+  std::vector<uint32_t> outside;  // [fold * words + id]: count outside the fold
+  size_t folds = 0, sentences = 0;
+
+  size_t fold_of(size_t s) const { return s * folds / sentences; }
+  const uint32_t* counts_seen_from(size_t s) const { return outside.data() + fold_of(s) * words.size(); }
+};
+
+FoldedDictionary build_dictionary(const Corpus& c, size_t folds) {
+  FoldedDictionary d;
+  d.folds = folds;
+  d.sentences = c.size();
+  auto word_at = [&](size_t s, std::pair<uint32_t, uint32_t> span) {
+    auto b = c.cps.begin() + c.begin[s];
+    return std::u32string(b + span.first, b + span.second);
+  };
+  std::unordered_map<std::u32string, uint32_t> seen;
+  for (size_t s = 0; s < c.size(); ++s)
+    for (auto span : c.gold(s)) seen.emplace(word_at(s, span), 0);
+  for (auto& kv : seen) d.words.push_back(kv.first);
+  std::sort(d.words.begin(), d.words.end());  // ids independent of hash order
+  d.trie = DictTrie::build(d.words);
+  const size_t w = d.words.size();
+  d.counts.assign(w, 0);
+  std::vector<uint32_t> inside(folds * w, 0);
+  for (size_t s = 0; s < c.size(); ++s)
+    for (auto span : c.gold(s)) {
+      int32_t id = d.trie.find(word_at(s, span));
+      ++d.counts[id];
+      ++inside[d.fold_of(s) * w + id];
+    }
+  d.outside.resize(folds * w);
+  for (size_t i = 0; i < d.outside.size(); ++i) d.outside[i] = d.counts[i % w] - inside[i];
+  return d;
+}
+
+// The lattice of sentence s as training sees it: words of the other folds only.
+void build_training_lattice(const Corpus& c, const FoldedDictionary& d, size_t s, Lattice& lat) {
+  static const UserDict no_user;
+  size_t b = c.begin[s], n = c.begin[s + 1] - b;
+  lat.build(c.cps.data() + b, c.cls.data() + b, n, d.trie, no_user, kMaxFreeUnits);
+  const uint32_t* seen = d.counts_seen_from(s);
+  for (Edge& e : lat.edges)
+    if (e.source == EdgeSource::Dict && seen[e.word_id] == 0) e.source = EdgeSource::Free, e.word_id = -1;
+}
+
+// Feature rows of every training rune. Hashed features seen fewer than min_count times are
+// dropped; the others get rows after the dense ones.
+struct TrainingFeatures {
+  CharIndex index;
+  FeatureLayout layout{1};
+  std::vector<uint32_t> ids, rows;     // per rune (ids) and per rune x kNumCharFeatures (rows)
+  std::vector<uint64_t> hashed_keys;   // key of hashed row layout.hashed_base() + i
+  size_t num_rows() const { return layout.hashed_base() + hashed_keys.size(); }
+};
+
+TrainingFeatures extract_features(const Corpus& c, const FoldedDictionary& d, uint32_t min_count) {
+  TrainingFeatures tf;
+  std::vector<uint32_t> codes{kPad};
+  for (size_t k = 0; k < c.cps.size(); ++k) codes.push_back(feature_code(c.cps[k], c.cls[k]));
+  tf.index = CharIndex(std::move(codes));
+  tf.layout = FeatureLayout{tf.index.size()};
+  tf.ids.resize(c.cps.size());
+  tf.rows.resize(c.cps.size() * kNumCharFeatures);
+  FlatMap key_index(c.cps.size() * 2);
+  std::vector<uint32_t> key_count;
+  std::vector<uint64_t> key_of;
+  std::vector<uint32_t> rune_key(c.cps.size() * kNumHashedFeatures);
+  std::vector<uint32_t> ids, rows;
+  std::vector<uint64_t> keys;
+  Lattice lat;
+  for (size_t s = 0; s < c.size(); ++s) {
+    size_t b = c.begin[s];
+    build_training_lattice(c, d, s, lat);
+    char_features(c.cps.data() + b, c.cls.data() + b, lat, tf.index, tf.layout, ids, rows, keys);
+    std::copy(ids.begin(), ids.end(), tf.ids.begin() + b);
+    std::copy(rows.begin(), rows.end(), tf.rows.begin() + b * kNumCharFeatures);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      uint32_t idx = key_index.insert(keys[i], uint32_t(key_count.size()));
+      if (idx == key_count.size()) key_count.push_back(0), key_of.push_back(keys[i]);
+      ++key_count[idx];
+      rune_key[b * kNumHashedFeatures + i] = idx;
+    }
+  }
+  std::vector<uint32_t> row_of(key_count.size(), FlatMap::kMissing);
+  for (size_t i = 0; i < key_count.size(); ++i)
+    if (key_count[i] >= min_count) {
+      row_of[i] = tf.layout.hashed_base() + uint32_t(tf.hashed_keys.size());
+      tf.hashed_keys.push_back(key_of[i]);
+    }
+  for (size_t k = 0; k < c.cps.size(); ++k)
+    for (int j = 0; j < kNumHashedFeatures; ++j)
+      tf.rows[k * kNumCharFeatures + kNumDenseFeatures + j] = row_of[rune_key[k * kNumHashedFeatures + j]];
+  return tf;
+}
+
+// One pass of perceptron updates over the sentences in visit order. Returns how many sentences
+// were decoded exactly right before their update.
+size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFeatures& tf,
+                   const std::vector<uint32_t>& visit, Weights& cw, Weights& ew, double& step) {
+  Lattice lat;
+  PathScratch paths;
+  std::vector<float> tag;
+  std::vector<int> gold_tag, pred_tag;
+  size_t exact = 0;
+  for (uint32_t s : visit) {
+    size_t b = c.begin[s], n = c.begin[s + 1] - b;
+    build_training_lattice(c, d, s, lat);
+    auto gold = c.gold(s);
+    for (auto [gb, ge] : gold) ensure_edge(lat, gb, ge);
+    const uint32_t* ids = tf.ids.data() + b;
+    const uint32_t* rows = tf.rows.data() + b * kNumCharFeatures;
+    LinearWeights lw{cw.w.data(), ew.w.data(), d.counts_seen_from(s), tf.layout};
+    lw.tag_scores(rows, n, tag);
+    lw.score_edges(ids, tag, lat);
+    forward_best(lat, paths);
+    std::vector<const Edge*> gold_edges, pred_edges;
+    gold_tag.assign(n, 0);
+    pred_tag.assign(n, 0);
+    for (auto [gb, ge] : gold) {
+      for (size_t k = gb; k < ge; ++k) gold_tag[k] = tag_of(k - gb, ge - gb);
+      for (const Edge* e = lat.begin_at(gb); e != lat.end_at(gb); ++e)
+        if (e->end == ge) gold_edges.push_back(e);
+    }
+    for (int32_t id : best_path(lat, paths)) {
+      const Edge& e = lat.edges[id];
+      for (size_t k = e.start; k < e.end; ++k) pred_tag[k] = tag_of(k - e.start, e.end - e.start);
+      pred_edges.push_back(&e);
+    }
+    if (gold_edges == pred_edges) {
+      ++exact;
+    } else {
+      for (size_t k = 0; k < n; ++k) {
+        if (gold_tag[k] == pred_tag[k]) continue;
+        const uint32_t* r = rows + k * kNumCharFeatures;
+        for (int f = 0; f < kNumCharFeatures; ++f) {
+          if (r[f] == FlatMap::kMissing) continue;
+          cw.add(size_t(r[f]) * kNumTags + gold_tag[k], 1.f, step);
+          cw.add(size_t(r[f]) * kNumTags + pred_tag[k], -1.f, step);
+        }
+      }
+      auto edge_update = [&](const Edge* e, float delta) {
+        uint32_t f[4];
+        uint64_t count = e->source == EdgeSource::Dict ? lw.counts[e->word_id] : 0;
+        int m = edge_features(*e, ids, count, tf.layout, f);
+        for (int i = 0; i < m; ++i) ew.add(f[i], delta, step);
+      };
+      for (const Edge* e : gold_edges)
+        if (!std::count(pred_edges.begin(), pred_edges.end(), e)) edge_update(e, 1.f);
+      for (const Edge* e : pred_edges)
+        if (!std::count(gold_edges.begin(), gold_edges.end(), e)) edge_update(e, -1.f);
+    }
+    ++step;
+  }
+  return exact;
+}
+
+// The model from averaged weights; hashed features whose weights never moved are left out.
+std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFeatures& tf,
+                                     const Weights& cw, const Weights& ew, double step,
+                                     std::string info) {
+  std::vector<float> char_w = cw.averaged(step), edge_w = ew.averaged(step);
+  const size_t base = tf.layout.hashed_base();
+  std::vector<std::pair<uint64_t, uint32_t>> moved;  // (key, old hashed index)
+  for (size_t i = 0; i < tf.hashed_keys.size(); ++i) {
+    const float* w = char_w.data() + (base + i) * kNumTags;
+    if (w[0] != 0.f || w[1] != 0.f || w[2] != 0.f || w[3] != 0.f) moved.emplace_back(tf.hashed_keys[i], i);
+  }
+  std::sort(moved.begin(), moved.end());  // file contents independent of hash order
+  FlatMap hashed(moved.size());
+  std::vector<float> kept(char_w.begin(), char_w.begin() + base * kNumTags);
+  for (auto [key, i] : moved) {
+    hashed.insert(key, uint32_t(kept.size() / kNumTags - base));
+    const float* w = char_w.data() + (base + i) * kNumTags;
+    kept.insert(kept.end(), w, w + kNumTags);
+  }
+  info += ", " + std::to_string(moved.size()) + " hashed features";
+  auto scorer = std::make_unique<PerceptronScorer>(tf.index, std::move(hashed), std::move(kept),
+                                                   std::move(edge_w), d.counts);
+  return std::make_shared<SegModel>(d.trie, std::move(scorer), std::move(info), kNormalizer);
+}
+
+// Word precision, recall and F1 of model on gold sentences, segmented as users would.
+void evaluate(std::shared_ptr<const SegModel> model, const Corpus& dev, EpochReport& er) {
+  Segmenter seg(std::move(model));
+  size_t correct = 0, n_gold = 0, n_pred = 0;
+  Runes runes;
+  for (size_t s = 0; s < dev.size(); ++s) {
+    auto gold = dev.gold(s);
+    runes.cps.assign(dev.cps.begin() + dev.begin[s], dev.cps.begin() + dev.begin[s + 1]);
+    runes.offs.assign(runes.cps.size() + 1, 0);
+    auto pred = seg.segment(runes);
+    n_gold += gold.size();
+    n_pred += pred.size();
+    size_t g = 0;
+    for (const Span& p : pred) {
+      while (g < gold.size() && gold[g].first < p.begin) ++g;
+      if (g < gold.size() && gold[g].first == p.begin && gold[g].second == p.end) ++correct;
+    }
+  }
+  er.dev_precision = n_pred ? double(correct) / n_pred : 0;
+  er.dev_recall = n_gold ? double(correct) / n_gold : 0;
+  double pr = er.dev_precision + er.dev_recall;
+  er.dev_f1 = pr > 0 ? 2 * er.dev_precision * er.dev_recall / pr : 0;
+}
+
 }  // namespace
 
 SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std::string& output,
@@ -87,75 +300,16 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   if (opt.epochs < 1) throw_input("epochs must be at least 1");
   if (opt.folds < 2) throw_input("folds must be at least 2");
   SegTrainReport report;
+  // 1. Read the corpus; build the dictionary and the features of every rune.
   Corpus train = read_corpus(paths, opt.on_bad, report.stats);
   if (train.size() == 0) throw_input("the training files hold no sentences");
-  io::CorpusStats dev_stats;
   Corpus dev = read_corpus(opt.dev_paths, opt.on_bad, report.dev_stats);
+  FoldedDictionary dict = build_dictionary(train, static_cast<size_t>(opt.folds));
+  report.dictionary_words = dict.words.size();
+  TrainingFeatures tf = extract_features(train, dict, opt.min_feature_count);
+  report.features = tf.num_rows();
 
-  // 1. The dictionary: every training word, with counts overall and per fold.
-  std::unordered_map<std::u32string, uint32_t> ids;
-  std::vector<std::u32string> words;
-  for (size_t s = 0; s < train.size(); ++s)
-    for (auto [b, e] : train.gold(s)) {
-      std::u32string w(train.cps.begin() + train.begin[s] + b, train.cps.begin() + train.begin[s] + e);
-      if (ids.emplace(w, uint32_t(words.size())).second) words.push_back(std::move(w));
-    }
-  // Ids in sorted order so that the model file does not depend on hash order.
-  std::vector<uint32_t> order(words.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return words[a] < words[b]; });
-  std::vector<std::u32string> sorted_words;
-  for (uint32_t i : order) sorted_words.push_back(words[i]);
-  DictTrie dict = DictTrie::build(sorted_words);
-  report.dictionary_words = sorted_words.size();
-  const size_t folds = static_cast<size_t>(opt.folds);
-  // Folds are contiguous blocks: neighbouring sentences share an article and its names, which
-  // must not count as known words for each other.
-  auto fold_of = [&](size_t s) { return s * folds / train.size(); };
-  std::vector<uint32_t> counts(sorted_words.size(), 0), fold_counts(sorted_words.size() * folds, 0);
-  for (size_t s = 0; s < train.size(); ++s)
-    for (auto [b, e] : train.gold(s)) {
-      std::u32string w(train.cps.begin() + train.begin[s] + b, train.cps.begin() + train.begin[s] + e);
-      int32_t id = dict.find(w);
-      ++counts[id];
-      ++fold_counts[id * folds + fold_of(s)];
-    }
-  // Counts as seen from each fold (the word's count outside it), for the word features.
-  std::vector<uint32_t> own_fold_counts(folds * counts.size());
-  for (size_t f = 0; f < folds; ++f)
-    for (size_t id = 0; id < counts.size(); ++id)
-      own_fold_counts[f * counts.size() + id] = counts[id] - fold_counts[id * folds + f];
-  auto allow_for = [&](size_t s) {
-    size_t f = fold_of(s);
-    return [&, f](int32_t id) { return counts[id] > fold_counts[id * folds + f]; };
-  };
-
-  // 2. Features: count every key, keep the frequent ones, store each rune's rows.
-  FlatMap key_index(train.cps.size() * 2);
-  std::vector<uint32_t> key_count;
-  std::vector<uint32_t> rune_keys(train.cps.size() * kNumCharFeatures);
-  std::vector<uint64_t> keys;
-  for (size_t s = 0; s < train.size(); ++s) {
-    size_t b = train.begin[s], n = train.begin[s + 1] - b;
-    char_feature_keys(train.cps.data() + b, train.cls.data() + b, n, dict, allow_for(s), keys);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      uint32_t idx = key_index.insert(keys[i], uint32_t(key_count.size()));
-      if (idx == key_count.size()) key_count.push_back(0);
-      ++key_count[idx];
-      rune_keys[b * kNumCharFeatures + i] = idx;
-    }
-  }
-  std::vector<uint32_t> row_of(key_count.size(), FlatMap::kMissing);
-  uint32_t rows = 0;
-  for (size_t i = 0; i < key_count.size(); ++i)
-    if (key_count[i] >= opt.min_feature_count) row_of[i] = rows++;
-  for (uint32_t& k : rune_keys) k = row_of[k];
-
-  // 3. Epochs of perceptron updates, sentences in a fixed shuffled order.
-  Weights cw, ww, ew;
-  cw.resize(size_t(rows) * kNumTags);
-  ww.resize(kNumWordFeatures);
-  FlatMap edge_index;  // hashed word features, added when an update first touches them
+  // 2. Epochs over the sentences in a fixed shuffled order (the same input gives the same model).
   std::vector<uint32_t> visit(train.size());
   std::iota(visit.begin(), visit.end(), 0);
   uint64_t rng = 0x2545F4914F6CDD1DULL;
@@ -163,137 +317,27 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     std::swap(visit[i - 1], visit[rng % i]);
   }
-  UserDict no_user;
-  Lattice lat;
-  PathScratch paths_scratch;
-  std::vector<float> tag;
-  std::vector<int> gold_tag, pred_tag;
+  Weights cw, ew;
+  cw.resize(tf.num_rows() * kNumTags);
+  ew.resize(tf.layout.edge_size());
   double step = 1;
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
     auto t0 = Clock::now();
-    size_t exact = 0;
-    for (uint32_t s : visit) {
-      size_t b = train.begin[s], n = train.begin[s + 1] - b;
-      auto allow = allow_for(s);
-      lat.build(train.cps.data() + b, train.cls.data() + b, n, dict, no_user, kMaxFreeUnits);
-      for (Edge& e : lat.edges)
-        if (e.source == EdgeSource::Dict && !allow(e.word_id)) e.source = EdgeSource::Free, e.word_id = -1;
-      auto gold = train.gold(s);
-      for (auto [gb, ge] : gold) ensure_edge(lat, gb, ge);
-      const char32_t* cps = train.cps.data() + b;
-      const CharClass* cls = train.cls.data() + b;
-      const uint32_t* fold_count = own_fold_counts.data() + fold_of(s) * counts.size();
-      LinearWeights lw{cw.w.data(), ww.w.data(), fold_count, &edge_index, ew.w.data()};
-      lw.tag_scores(rune_keys.data() + b * kNumCharFeatures, n, tag);
-      lw.score_edges(cps, cls, tag, lat);
-      forward_best(lat, paths_scratch);
-      std::vector<int32_t> pred = best_path(lat, paths_scratch);
-      // Update where the best path and the gold words differ.
-      gold_tag.assign(n, 0);
-      pred_tag.assign(n, 0);
-      std::vector<const Edge*> gold_edges, pred_edges;
-      for (auto [gb, ge] : gold) {
-        for (size_t k = gb; k < ge; ++k) gold_tag[k] = tag_of(k - gb, ge - gb);
-        for (const Edge* e = lat.begin_at(gb); e != lat.end_at(gb); ++e)
-          if (e->end == ge) gold_edges.push_back(e);
-      }
-      for (int32_t id : pred) {
-        const Edge& e = lat.edges[id];
-        for (size_t k = e.start; k < e.end; ++k) pred_tag[k] = tag_of(k - e.start, e.end - e.start);
-        pred_edges.push_back(&e);
-      }
-      bool same = gold_edges.size() == pred_edges.size() &&
-                  std::equal(gold_edges.begin(), gold_edges.end(), pred_edges.begin());
-      if (same) {
-        ++exact;
-      } else {
-        for (size_t k = 0; k < n; ++k) {
-          if (gold_tag[k] == pred_tag[k]) continue;
-          const uint32_t* r = rune_keys.data() + (b + k) * kNumCharFeatures;
-          for (int f = 0; f < kNumCharFeatures; ++f) {
-            if (r[f] == FlatMap::kMissing) continue;
-            cw.add(size_t(r[f]) * kNumTags + gold_tag[k], 1.f, step);
-            cw.add(size_t(r[f]) * kNumTags + pred_tag[k], -1.f, step);
-          }
-        }
-        auto word_update = [&](const Edge* e, float d) {
-          int idx[2];
-          uint64_t c = e->source == EdgeSource::Dict ? fold_count[e->word_id] : 0;
-          int m = word_feature_indices(e->source, e->end - e->start, c, idx);
-          for (int i = 0; i < m; ++i) ww.add(idx[i], d, step);
-          uint64_t keys[kNumEdgeKeys];
-          edge_feature_keys(cps + e->start, cls + e->start, e->end - e->start, keys);
-          for (uint64_t k : keys) {
-            uint32_t at = edge_index.insert(k, uint32_t(ew.w.size()));
-            if (at == ew.w.size()) ew.grow(1);
-            ew.add(at, d, step);
-          }
-        };
-        for (const Edge* e : gold_edges)
-          if (!std::count(pred_edges.begin(), pred_edges.end(), e)) word_update(e, 1.f);
-        for (const Edge* e : pred_edges)
-          if (!std::count(gold_edges.begin(), gold_edges.end(), e)) word_update(e, -1.f);
-      }
-      ++step;
-    }
-
-    // 4. Build the model from the averaged weights; score dev with it as users would.
-    std::vector<float> avg_c = cw.averaged(step), avg_w = ww.averaged(step),
-                       avg_e = ew.averaged(step);
-    std::vector<std::pair<uint64_t, uint32_t>> nonzero;  // features whose weights moved
-    key_index.for_each([&](uint64_t key, uint32_t idx) {
-      uint32_t row = row_of[idx];
-      if (row == FlatMap::kMissing) return;
-      const float* w = avg_c.data() + size_t(row) * kNumTags;
-      if (w[0] != 0.f || w[1] != 0.f || w[2] != 0.f || w[3] != 0.f) nonzero.emplace_back(key, row);
-    });
-    std::sort(nonzero.begin(), nonzero.end());  // file contents independent of hash order
-    FlatMap features(nonzero.size());
-    std::vector<float> kept;
-    for (auto [key, row] : nonzero) {
-      features.insert(key, uint32_t(kept.size() / kNumTags));
-      const float* w = avg_c.data() + size_t(row) * kNumTags;
-      kept.insert(kept.end(), w, w + kNumTags);
-    }
-    report.features = features.size();
-    std::string info = "perceptron model: " + std::to_string(report.stats.sentences) +
-                       " sentences, " + std::to_string(report.stats.words) + " words, " +
-                       std::to_string(sorted_words.size()) + " distinct, " +
-                       std::to_string(features.size()) + " features, " + std::to_string(epoch) +
-                       " epochs";
-    auto model = SegModel::with_scorer(dict, info, kNormalizer, [&](const DictTrie& d) {
-      return std::make_unique<PerceptronScorer>(std::move(features), std::move(kept),
-                                                std::move(avg_w), counts, edge_index,
-                                                std::move(avg_e), d);
-    });
     EpochReport er;
     er.epoch = epoch;
-    er.train_sentence_accuracy = double(exact) / train.size();
-    if (dev.size() > 0) {
-      Segmenter seg(model);
-      size_t correct = 0, n_gold = 0, n_pred = 0;
-      Runes runes;
-      for (size_t s = 0; s < dev.size(); ++s) {
-        auto gold = dev.gold(s);
-        runes.cps.assign(dev.cps.begin() + dev.begin[s], dev.cps.begin() + dev.begin[s + 1]);
-        runes.offs.assign(runes.cps.size() + 1, 0);
-        auto pred = seg.segment(runes);
-        n_gold += gold.size();
-        n_pred += pred.size();
-        size_t g = 0;
-        for (const Span& p : pred) {
-          while (g < gold.size() && gold[g].first < p.begin) ++g;
-          if (g < gold.size() && gold[g].first == p.begin && gold[g].second == p.end) ++correct;
-        }
-      }
-      er.dev_precision = n_pred ? double(correct) / n_pred : 0;
-      er.dev_recall = n_gold ? double(correct) / n_gold : 0;
-      double pr = er.dev_precision + er.dev_recall;
-      er.dev_f1 = pr > 0 ? 2 * er.dev_precision * er.dev_recall / pr : 0;
+    er.train_sentence_accuracy = double(train_epoch(train, dict, tf, visit, cw, ew, step)) / train.size();
+    // 3. The averaged model: saved after the last epoch, scored on dev after each.
+    std::string info = "perceptron model: " + std::to_string(report.stats.sentences) +
+                       " sentences, " + std::to_string(report.stats.words) + " words, " +
+                       std::to_string(dict.words.size()) + " distinct, " + std::to_string(epoch) +
+                       " epochs";
+    if (dev.size() > 0 || epoch == opt.epochs) {
+      auto model = make_model(dict, tf, cw, ew, step, info);
+      if (dev.size() > 0) evaluate(model, dev, er);
+      if (epoch == opt.epochs) model->save(output);
     }
     er.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     report.epochs.push_back(er);
-    if (epoch == opt.epochs) model->save(output);
     if (opt.on_epoch) opt.on_epoch(er);
   }
   return report;

@@ -1,0 +1,105 @@
+#include "segment/features.h"
+
+namespace zhtok::segment {
+
+CharIndex::CharIndex(std::vector<uint32_t> codes) : codes_(std::move(codes)) {
+  std::sort(codes_.begin(), codes_.end());
+  codes_.erase(std::unique(codes_.begin(), codes_.end()), codes_.end());
+  index();
+}
+
+void CharIndex::index() {
+  bmp_.assign(0x10000, 0);
+  for (size_t i = 0; i < codes_.size() && codes_[i] < 0x10000; ++i) bmp_[codes_[i]] = uint32_t(i + 1);
+}
+
+CharIndex CharIndex::load(ByteReader& r) {
+  CharIndex ci;
+  ci.codes_ = r.get_vec<uint32_t>();
+  for (size_t i = 0; i < ci.codes_.size(); ++i)
+    if (ci.codes_[i] > 0x1FFFFF || (i > 0 && ci.codes_[i] <= ci.codes_[i - 1]))
+      r.fail("character index is not sorted and unique");
+  ci.index();
+  return ci;
+}
+
+namespace {
+
+uint64_t key2(uint64_t templ, uint64_t a, uint64_t b) { return (templ << 58) | (b << 21) | a; }
+
+// Three codes do not fit beside a template id: hash them (collisions are rare and harmless).
+uint64_t key3(uint64_t templ, uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ (b + 0x632BE59BD9B4E019ULL + (a << 6));
+  h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ (c * 0x94D049BB133111EBULL);
+  h ^= h >> 31;
+  return (templ << 58) | (h & ((1ULL << 58) - 1));
+}
+
+}  // namespace
+
+void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
+                   const CharIndex& index, const FeatureLayout& L, std::vector<uint32_t>& ids,
+                   std::vector<uint32_t>& rows, std::vector<uint64_t>& keys) {
+  const size_t n = lat.n;
+  // Longest dictionary word (2+ runes) that starts at, ends at, or passes through each rune.
+  std::vector<uint8_t> starts(n, 0), ends(n, 0), inside(n, 0);
+  for (const Edge& e : lat.edges) {
+    size_t len = e.end - e.start;
+    if (len < 2 || e.source == EdgeSource::Free) continue;
+    uint8_t l = static_cast<uint8_t>(std::min<size_t>(len, 6));
+    starts[e.start] = std::max(starts[e.start], l);
+    ends[e.end - 1] = std::max(ends[e.end - 1], l);
+    for (size_t m = e.start + 1; m + 1 < e.end; ++m) inside[m] = std::max(inside[m], l);
+  }
+  // Codes and ids with two runes of padding on each side.
+  std::vector<uint32_t> code(n + 4, kPad), id(n + 4, index.id(kPad));
+  std::vector<uint32_t> klass(n + 2, 7);
+  for (size_t k = 0; k < n; ++k) {
+    code[k + 2] = feature_code(cps[k], cls[k]);
+    id[k + 2] = index.id(code[k + 2]);
+    klass[k + 1] = static_cast<uint32_t>(cls[k]);
+  }
+  ids.assign(id.begin() + 2, id.end() - 2);
+  rows.resize(n * kNumCharFeatures);
+  keys.resize(n * kNumHashedFeatures);
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t* c = code.data() + k + 2;  // c[-2..2]
+    const uint32_t* d = id.data() + k + 2;
+    uint32_t* r = rows.data() + k * kNumCharFeatures;
+    for (int o = 0; o < 5; ++o) r[o] = L.unigram(d[o - 2], o);
+    r[5] = L.classes(klass[k] * 64 + klass[k + 1] * 8 + klass[k + 2]);
+    r[6] = L.dict(0, starts[k]);
+    r[7] = L.dict(1, ends[k]);
+    r[8] = L.dict(2, inside[k]);
+    r[9] = L.bias();
+    uint64_t* h = keys.data() + k * kNumHashedFeatures;
+    h[0] = key2(1, c[-2], c[-1]);
+    h[1] = key2(2, c[-1], c[0]);
+    h[2] = key2(3, c[0], c[1]);
+    h[3] = key2(4, c[1], c[2]);
+    h[4] = key2(5, c[-1], c[1]);
+    h[5] = key3(6, c[-1], c[0], c[1]);
+    h[6] = key3(7, c[-2], c[-1], c[0]);
+    h[7] = key3(8, c[0], c[1], c[2]);
+    h[8] = key2(9, c[0], starts[k] * 64 + ends[k] * 8 + inside[k]);
+  }
+}
+
+int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, const FeatureLayout& L,
+                  uint32_t out[4]) {
+  size_t len = e.end - e.start;
+  out[0] = L.first_len(ids[e.start], len);
+  out[1] = L.last_len(ids[e.end - 1], len);
+  uint32_t l = FeatureLayout::clamp8(len);
+  if (e.source == EdgeSource::Dict) {
+    int bucket = 0;
+    while (count > 1 && bucket < 15) count >>= 1, ++bucket;
+    out[2] = L.word(static_cast<int>(l));
+    out[3] = L.word(16 + bucket);
+    return 4;
+  }
+  out[2] = L.word(static_cast<int>(8 + l));
+  return 3;
+}
+
+}  // namespace zhtok::segment
