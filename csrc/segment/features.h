@@ -77,6 +77,7 @@ struct FeatureLayout {
   static uint32_t clamp8(size_t len) { return uint32_t(std::min<size_t>(len, 8) - 1); }
 };
 
+constexpr uint32_t kNoRow = 0xFFFFFFFFu;  // a feature without weights
 constexpr int kNumDenseFeatures = 10;   // 5 unigrams, class trigram, 3 dictionary, bias
 constexpr int kNumHashedFeatures = 9;   // 5 bigrams, 3 trigrams, rune x dictionary pattern
 constexpr int kNumCharFeatures = kNumDenseFeatures + kNumHashedFeatures;

@@ -8,7 +8,7 @@ void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float
     float* t = tag.data() + k * kNumTags;
     for (int f = 0; f < kNumCharFeatures; ++f) {
       uint32_t row = rows[k * kNumCharFeatures + f];
-      if (row == FlatMap::kMissing) continue;
+      if (row == kNoRow) continue;
       const float* w = char_w + static_cast<size_t>(row) * kNumTags;
       t[0] += w[0], t[1] += w[1], t[2] += w[2], t[3] += w[3];
     }
@@ -33,53 +33,60 @@ void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& t
   }
 }
 
-PerceptronScorer::PerceptronScorer(CharIndex index, FlatMap hashed, std::vector<float> char_w,
+PerceptronScorer::PerceptronScorer(CharIndex index, FingerprintTable<PackedWeights> hashed,
+                                   float scale, std::vector<float> char_w,
                                    std::vector<float> edge_w, std::vector<uint32_t> counts)
-    : index_(std::move(index)), layout_{index_.size()}, hashed_(std::move(hashed)),
+    : index_(std::move(index)), layout_{index_.size()}, hashed_(std::move(hashed)), scale_(scale),
       char_w_(std::move(char_w)), edge_w_(std::move(edge_w)), counts_(std::move(counts)) {}
 
 std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) {
   CharIndex index = CharIndex::load(r);
   FeatureLayout layout{index.size()};
   auto char_w = r.get_vec<float>();
-  if (char_w.size() % kNumTags || char_w.size() / kNumTags < layout.hashed_base())
+  if (char_w.size() != size_t(layout.hashed_base()) * kNumTags)
     r.fail("character weights do not match the character index");
+  float scale = r.get<float>();
+  if (!std::isfinite(scale) || scale < 0) r.fail("invalid weight scale");
   auto edge_w = r.get_vec<float>();
   if (edge_w.size() != layout.edge_size()) r.fail("edge weights do not match the character index");
   auto counts = r.get_vec<uint32_t>();
   if (counts.size() != num_words) r.fail("word counts disagree with the dictionary");
-  FlatMap hashed =
-      FlatMap::load(r, static_cast<uint32_t>(char_w.size() / kNumTags - layout.hashed_base()));
+  auto hashed = FingerprintTable<PackedWeights>::load(r, [](const PackedWeights&) {});
   for (const auto* v : {&char_w, &edge_w})
     for (float w : *v)
       if (!std::isfinite(w)) r.fail("non-finite weight");
-  return std::make_unique<PerceptronScorer>(std::move(index), std::move(hashed), std::move(char_w),
-                                            std::move(edge_w), std::move(counts));
+  return std::make_unique<PerceptronScorer>(std::move(index), std::move(hashed), scale,
+                                            std::move(char_w), std::move(edge_w),
+                                            std::move(counts));
 }
 
 void PerceptronScorer::save(ByteWriter& w) const {
   index_.save(w);
   w.put_vec(char_w_);
+  w.put<float>(scale_);
   w.put_vec(edge_w_);
   w.put_vec(counts_);
   hashed_.save(w);
 }
 
 void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
-  std::vector<uint32_t> ids, rows, found;
+  std::vector<uint32_t> ids, rows;
   std::vector<uint64_t> keys;
   char_features(cps, cls, lat, index_, layout_, ids, rows, keys);
-  found.resize(keys.size());
-  hashed_.find_many(keys.data(), keys.size(), found.data());
   for (size_t k = 0; k < lat.n; ++k)
-    for (int j = 0; j < kNumHashedFeatures; ++j) {
-      uint32_t f = found[k * kNumHashedFeatures + j];
-      rows[k * kNumCharFeatures + kNumDenseFeatures + j] =
-          f == FlatMap::kMissing ? f : layout_.hashed_base() + f;
-    }
+    for (int j = 0; j < kNumHashedFeatures; ++j) rows[k * kNumCharFeatures + kNumDenseFeatures + j] = kNoRow;
   std::vector<float> tag;
   LinearWeights lw{char_w_.data(), edge_w_.data(), counts_.data(), layout_};
   lw.tag_scores(rows.data(), lat.n, tag);
+  std::vector<const PackedWeights*> found(keys.size());
+  hashed_.find_many(keys.data(), keys.size(), found.data());
+  for (size_t k = 0; k < lat.n; ++k) {
+    int32_t sum[kNumTags] = {0, 0, 0, 0};
+    for (int j = 0; j < kNumHashedFeatures; ++j)
+      if (const PackedWeights* p = found[k * kNumHashedFeatures + j])
+        for (int t = 0; t < kNumTags; ++t) sum[t] += p->w[t];
+    for (int t = 0; t < kNumTags; ++t) tag[k * kNumTags + t] += scale_ * static_cast<float>(sum[t]);
+  }
   lw.score_edges(ids.data(), tag, lat);
 }
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-#include "common/flat_map.h"
+#include "common/fingerprint_table.h"
 #include "segment/features.h"
 #include "segment/scorer.h"
 
@@ -22,16 +22,24 @@ struct LinearWeights {
   const uint32_t* counts;  // corpus count by dictionary word id
   FeatureLayout layout;
 
-  // tag[k * kNumTags + t] = score of tag t at rune k, from feature rows (kMissing = unknown).
+  // tag[k * kNumTags + t] = score of tag t at rune k, from feature rows (kNoRow = none).
   void tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag) const;
   // Fills the score of every Dict and Free edge of lat; ids are the runes' CharIndex ids.
   void score_edges(const uint32_t* ids, const std::vector<float>& tag, Lattice& lat) const;
 };
 
+// A hashed feature's weights, stored in its table slot as 16-bit steps of a model-wide scale:
+// one cache line per lookup instead of two, for no measurable loss of accuracy.
+struct PackedWeights {
+  int16_t w[kNumTags];
+};
+
 class PerceptronScorer : public Scorer {
  public:
-  PerceptronScorer(CharIndex index, FlatMap hashed, std::vector<float> char_w,
-                   std::vector<float> edge_w, std::vector<uint32_t> counts);
+  // char_w holds the dense rows only; hashed weights are packed in hashed, scaled by scale.
+  PerceptronScorer(CharIndex index, FingerprintTable<PackedWeights> hashed, float scale,
+                   std::vector<float> char_w, std::vector<float> edge_w,
+                   std::vector<uint32_t> counts);
   static std::unique_ptr<Scorer> load(ByteReader& r, size_t num_words);
 
   ScorerKind kind() const override { return ScorerKind::Perceptron; }
@@ -43,7 +51,8 @@ class PerceptronScorer : public Scorer {
  private:
   CharIndex index_;
   FeatureLayout layout_;
-  FlatMap hashed_;  // hashed feature key -> row, counted from layout_.hashed_base()
+  FingerprintTable<PackedWeights> hashed_;
+  float scale_;
   std::vector<float> char_w_, edge_w_;
   std::vector<uint32_t> counts_;
 };

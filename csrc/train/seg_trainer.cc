@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
-#include "common/flat_map.h"
+#include "common/fingerprint_table.h"
 #include "segment/perceptron_scorer.h"
 #include "segment/segmenter.h"
 
@@ -149,7 +149,7 @@ TrainingFeatures extract_features(const Corpus& c, const FoldedDictionary& d, ui
   tf.layout = FeatureLayout{tf.index.size()};
   tf.ids.resize(c.cps.size());
   tf.rows.resize(c.cps.size() * kNumCharFeatures);
-  FlatMap key_index(c.cps.size() * 2);
+  FingerprintTable<uint32_t> key_index(c.cps.size());
   std::vector<uint32_t> key_count;
   std::vector<uint64_t> key_of;
   std::vector<uint32_t> rune_key(c.cps.size() * kNumHashedFeatures);
@@ -163,13 +163,14 @@ TrainingFeatures extract_features(const Corpus& c, const FoldedDictionary& d, ui
     std::copy(ids.begin(), ids.end(), tf.ids.begin() + b);
     std::copy(rows.begin(), rows.end(), tf.rows.begin() + b * kNumCharFeatures);
     for (size_t i = 0; i < keys.size(); ++i) {
-      uint32_t idx = key_index.insert(keys[i], uint32_t(key_count.size()));
-      if (idx == key_count.size()) key_count.push_back(0), key_of.push_back(keys[i]);
+      bool added;
+      uint32_t idx = key_index.insert(keys[i], uint32_t(key_count.size()), &added);
+      if (added) key_count.push_back(0), key_of.push_back(keys[i]);
       ++key_count[idx];
       rune_key[b * kNumHashedFeatures + i] = idx;
     }
   }
-  std::vector<uint32_t> row_of(key_count.size(), FlatMap::kMissing);
+  std::vector<uint32_t> row_of(key_count.size(), kNoRow);
   for (size_t i = 0; i < key_count.size(); ++i)
     if (key_count[i] >= min_count) {
       row_of[i] = tf.layout.hashed_base() + uint32_t(tf.hashed_keys.size());
@@ -221,7 +222,7 @@ size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFea
         if (gold_tag[k] == pred_tag[k]) continue;
         const uint32_t* r = rows + k * kNumCharFeatures;
         for (int f = 0; f < kNumCharFeatures; ++f) {
-          if (r[f] == FlatMap::kMissing) continue;
+          if (r[f] == kNoRow) continue;
           cw.add(size_t(r[f]) * kNumTags + gold_tag[k], 1.f, step);
           cw.add(size_t(r[f]) * kNumTags + pred_tag[k], -1.f, step);
         }
@@ -254,16 +255,21 @@ std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFe
     if (w[0] != 0.f || w[1] != 0.f || w[2] != 0.f || w[3] != 0.f) moved.emplace_back(tf.hashed_keys[i], i);
   }
   std::sort(moved.begin(), moved.end());  // file contents independent of hash order
-  FlatMap hashed(moved.size());
-  std::vector<float> kept(char_w.begin(), char_w.begin() + base * kNumTags);
+  float top = 0;
+  for (auto [key, i] : moved)
+    for (int t = 0; t < kNumTags; ++t) top = std::max(top, std::abs(char_w[(base + i) * kNumTags + t]));
+  const float scale = top > 0 ? top / 32767.f : 1.f;
+  FingerprintTable<PackedWeights> hashed(moved.size());
   for (auto [key, i] : moved) {
-    hashed.insert(key, uint32_t(kept.size() / kNumTags - base));
-    const float* w = char_w.data() + (base + i) * kNumTags;
-    kept.insert(kept.end(), w, w + kNumTags);
+    PackedWeights p;
+    for (int t = 0; t < kNumTags; ++t)
+      p.w[t] = static_cast<int16_t>(std::lround(char_w[(base + i) * kNumTags + t] / scale));
+    hashed.insert(key, p);
   }
+  char_w.resize(base * kNumTags);
   info += ", " + std::to_string(moved.size()) + " hashed features";
-  auto scorer = std::make_unique<PerceptronScorer>(tf.index, std::move(hashed), std::move(kept),
-                                                   std::move(edge_w), d.counts);
+  auto scorer = std::make_unique<PerceptronScorer>(tf.index, std::move(hashed), scale,
+                                                   std::move(char_w), std::move(edge_w), d.counts);
   return std::make_shared<SegModel>(d.trie, std::move(scorer), std::move(info), kNormalizer);
 }
 

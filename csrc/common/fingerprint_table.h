@@ -1,0 +1,134 @@
+// A hash table from 64-bit keys to small values with open addressing and linear probing, kept in
+// one flat array of slots so that a model file holds it as is (no rebuild on load). Written here
+// rather than taken from a library because segmentation looks up ~10 hashed features per
+// character and memory latency is what each lookup costs: a slot holds a 32-bit fingerprint of
+// the key beside the value itself (for the segmenter, the feature's packed weights), so a
+// lookup touches one cache line. Two keys with the same slot and fingerprint are taken as one
+// (about one pair in 2^32 probes): harmless for feature weights, and why this is not a
+// general-purpose map.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/binary_io.h"
+
+namespace zhtok {
+
+template <typename V>
+class FingerprintTable {
+ public:
+  explicit FingerprintTable(size_t expected = 0) { reset(expected); }
+
+  const V* find(uint64_t key) const {
+    uint32_t fp = fingerprint(key);
+    for (size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (slots_[i].fp == fp) return &slots_[i].value;
+      if (slots_[i].fp == kEmpty) return nullptr;
+    }
+  }
+
+  // out[i] = find(keys[i]). Prefetches keys ahead so that the cache misses of independent
+  // lookups overlap.
+  void find_many(const uint64_t* keys, size_t n, const V** out) const {
+    constexpr size_t kAhead = 24;
+    for (size_t i = 0; i < n && i < kAhead; ++i) prefetch(keys[i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) prefetch(keys[i + kAhead]);
+      out[i] = find(keys[i]);
+    }
+  }
+
+  // The value of key, inserted as init if absent (*inserted says which). Grows as needed; the
+  // reference is valid until the next insert.
+  V& insert(uint64_t key, const V& init, bool* inserted = nullptr) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    uint32_t fp = fingerprint(key);
+    for (size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (slots_[i].fp == fp) {
+        if (inserted) *inserted = false;
+        return slots_[i].value;
+      }
+      if (slots_[i].fp == kEmpty) {
+        slots_[i] = Slot{fp, init};
+        keys_.push_back(key);
+        ++size_;
+        if (inserted) *inserted = true;
+        return slots_[i].value;
+      }
+    }
+  }
+
+  size_t size() const { return size_; }
+
+  void save(ByteWriter& w) const {
+    w.put<uint64_t>(size_);
+    w.put_vec(slots_);
+  }
+
+  // check(value) throws through r for a value that could do harm later (an index out of
+  // range, a non-finite weight), so lookups need no checks.
+  template <typename Check>
+  static FingerprintTable load(ByteReader& r, Check&& check) {
+    FingerprintTable t;
+    t.size_ = r.get<uint64_t>();
+    t.slots_ = r.get_vec<Slot>();
+    size_t cap = t.slots_.size();
+    if (cap < 16 || (cap & (cap - 1)) || t.size_ * 2 > cap)
+      r.fail("feature table has an invalid shape");
+    size_t used = 0;
+    for (const Slot& sl : t.slots_) {
+      if (sl.fp == kEmpty) continue;
+      ++used;
+      check(sl.value);
+    }
+    if (used != t.size_) r.fail("feature table size disagrees with its contents");
+    t.mask_ = cap - 1;
+    return t;
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = ~0u;  // fingerprint of an empty slot
+
+  void reset(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;  // load factor <= 0.5 keeps probes short
+    slots_.assign(cap, Slot{kEmpty, V{}});
+    keys_.clear();
+    mask_ = cap - 1;
+    size_ = 0;
+  }
+  void prefetch(uint64_t key) const { __builtin_prefetch(slots_.data() + slot(key)); }
+  // The slot comes from the high bits of one hash, the fingerprint from another.
+  size_t slot(uint64_t key) const { return static_cast<size_t>(mix(key) >> 24) & mask_; }
+  static uint32_t fingerprint(uint64_t key) {
+    uint32_t fp = static_cast<uint32_t>(mix(key ^ 0xD6E8FEB86659FD93ULL));
+    return fp == kEmpty ? 0 : fp;
+  }
+  static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDULL;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ULL;
+    return x ^ (x >> 33);
+  }
+  // Slots keep no keys, so growing re-inserts from keys_, the keys inserted since construction
+  // (a loaded table is only read, never grown).
+  void grow() {
+    std::vector<uint64_t> keys = std::move(keys_);
+    std::vector<V> values;
+    for (uint64_t k : keys) values.push_back(*find(k));
+    reset(slots_.size());
+    for (size_t i = 0; i < keys.size(); ++i) insert(keys[i], values[i]);
+  }
+
+  struct Slot {
+    uint32_t fp;
+    V value;
+  };
+  std::vector<Slot> slots_;
+  std::vector<uint64_t> keys_;  // not saved
+  size_t mask_ = 0, size_ = 0;
+};
+
+}  // namespace zhtok
