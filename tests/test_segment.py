@@ -112,11 +112,19 @@ def test_del_word_disables_dictionary_word():
 
 def test_user_word_frequency_matters():
     seg = zhtok.Segmenter()
-    seg.add_word("江大桥", 1)
+    seg.add_word("江大桥", 1)  # a rare word competes, and loses here
     assert "江大桥" not in seg.cut("南京市长江大桥")
-    seg.add_word("江大桥", 1e9)
-    seg.add_word("南京", 1e9)
-    seg.add_word("市长", 1e9)
+    assert ["南京市", "长", "江大桥"] in [w for w, _ in seg.nbest("南京市长江大桥", 50)]
+
+
+def test_user_word_frequency_in_dictionary_model(tmp_path):
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("南京市  长江  大桥\n南京  市长\n", encoding="utf-8")
+    model = tmp_path / "m.zseg"
+    zhtok.train_segmenter([corpus], model, kind="unigram")
+    seg = zhtok.Segmenter(model)
+    assert seg.cut("南京市长江大桥") == ["南京市", "长江", "大桥"]
+    seg.add_word("江大桥", 1000)
     assert seg.cut("南京市长江大桥") == ["南京", "市长", "江大桥"]
 
 

@@ -12,13 +12,14 @@ def corpus(tmp_path):
     return path
 
 
-def test_train_and_use(tmp_path, corpus):
+@pytest.mark.parametrize("kind", ["perceptron", "unigram"])
+def test_train_and_use(tmp_path, corpus, kind):
     model = tmp_path / "m.zseg"
-    stats = zhtok.train_segmenter([corpus], model)
+    stats = zhtok.train_segmenter([corpus], model, kind=kind)
     assert stats["sentences"] == 2 and stats["words"] == 6 and stats["bad_lines"] == []
     seg = zhtok.Segmenter(model)
     assert seg.cut("我们喜欢自然语言处理") == ["我们", "喜欢", "自然语言处理"]
-    assert "6 words" in seg.model.info
+    assert seg.model.info.startswith(kind) and "6 words" in seg.model.info
 
 
 def test_traditional_chinese_and_fullwidth_space(tmp_path):
@@ -88,4 +89,5 @@ def test_missing_model(tmp_path):
 
 
 def test_shipped_model_trained_from_pku(seg):
-    assert "19297 sentences" in seg.model.info and seg.model.num_words > 50000
+    assert seg.model.info.startswith("perceptron") and "19297 sentences" in seg.model.info
+    assert seg.model.num_words > 50000

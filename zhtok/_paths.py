@@ -2,7 +2,7 @@
 runs from a source checkout, in the repository's ``vocab/``."""
 from pathlib import Path
 
-DEFAULT_SEG_MODEL = "pku_unigram.zseg"
+DEFAULT_SEG_MODEL = "pku.zseg"
 
 
 def vocab_file(name: str) -> Path:

@@ -30,10 +30,22 @@ def cmd_seg(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_epoch(epochs: int):
+    def show(e: dict) -> None:
+        dev = f", dev P/R/F1 {e['dev_precision']:.2%}/{e['dev_recall']:.2%}/{e['dev_f1']:.2%}" if "dev_f1" in e else ""
+        print(f"epoch {e['epoch']}/{epochs}: {e['seconds']:.1f}s, sentences exactly right "
+              f"{e['train_sentence_accuracy']:.1%}{dev}", file=sys.stderr, flush=True)
+    return show
+
+
 def cmd_train_seg(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    stats = train_segmenter(args.inputs, args.output, kind=args.type, on_error=args.on_error)
-    for path, line, reason in stats["bad_lines"]:
+    options = {}
+    if args.type == "perceptron":
+        options = dict(epochs=args.epochs, dev=args.dev or [], on_epoch=_print_epoch(args.epochs),
+                       folds=args.folds, min_feature_count=args.min_feature_count)
+    stats = train_segmenter(args.inputs, args.output, kind=args.type, on_error=args.on_error, **options)
+    for path, line, reason in stats["bad_lines"] + stats.get("dev_bad_lines", []):
         print(f"warning: {path}:{line}: {reason}; skipped", file=sys.stderr)
     print(
         f"trained {args.type} model on {stats['sentences']} sentences, {stats['words']} words "
@@ -80,7 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train-seg", help="train a segmentation model from segmented text")
     t.add_argument("inputs", nargs="+", help="segmented text: words separated by spaces")
     t.add_argument("-o", "--output", required=True, help="model file to write")
-    t.add_argument("--type", choices=["unigram"], default="unigram", help="model kind")
+    t.add_argument("--type", choices=["perceptron", "unigram"], default="perceptron",
+                   help="perceptron: the accurate discriminative model (default); unigram: word counts")
+    t.add_argument("--epochs", type=int, default=8, help="perceptron passes over the data")
+    t.add_argument("--dev", action="append", help="segmented text to report F1 on after each epoch")
+    t.add_argument("--folds", type=int, default=20,
+                   help="jackknife folds for the dictionary features (default 20)")
+    t.add_argument("--min-feature-count", type=int, default=2,
+                   help="drop character-pair features seen fewer times (smaller model)")
     t.add_argument("--on-error", choices=["skip", "fail"], default="skip",
                    help="a malformed line (empty, invalid UTF-8): report and skip, or stop")
     t.set_defaults(func=cmd_train_seg)

@@ -96,11 +96,11 @@ def train_segmenter(
     inputs: Iterable[str | os.PathLike],
     output: str | os.PathLike,
     kind: str = "perceptron",
-    epochs: int = 10,
+    epochs: int = 8,
     dev: Iterable[str | os.PathLike] = (),
     on_error: str = "skip",
     on_epoch: "Callable[[dict], None] | None" = None,
-    folds: int = 10,
+    folds: int = 20,
     min_feature_count: int = 2,
 ) -> dict:
     """Trains a segmentation model from segmented text files (words separated by whitespace;

@@ -81,9 +81,9 @@ void bind_train(py::module_& m) {
         d["dev_bad_lines"] = dev_bad;
         return d;
       },
-      py::arg("paths"), py::arg("output"), py::arg("epochs") = 10,
+      py::arg("paths"), py::arg("output"), py::arg("epochs") = 8,
       py::arg("dev") = std::vector<std::string>{}, py::arg("on_error") = "skip",
-      py::arg("on_epoch") = py::none(), py::arg("folds") = 10, py::arg("min_feature_count") = 2);
+      py::arg("on_epoch") = py::none(), py::arg("folds") = 20, py::arg("min_feature_count") = 2);
 }
 
 }  // namespace zhtok::bindings

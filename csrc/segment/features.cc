@@ -85,13 +85,13 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
   }
 }
 
-int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, const FeatureLayout& L,
-                  uint32_t out[4]) {
+int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, bool dict_word,
+                  const FeatureLayout& L, uint32_t out[4]) {
   size_t len = e.end - e.start;
   out[0] = L.first_len(ids[e.start], len);
   out[1] = L.last_len(ids[e.end - 1], len);
   uint32_t l = FeatureLayout::clamp8(len);
-  if (e.source == EdgeSource::Dict) {
+  if (dict_word) {
     int bucket = 0;
     while (count > 1 && bucket < 15) count >>= 1, ++bucket;
     out[2] = L.word(static_cast<int>(l));

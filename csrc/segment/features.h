@@ -93,9 +93,10 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
                    std::vector<uint64_t>& keys);
 
 // Edge weights of a candidate word: first and last rune with the length, and the dense word
-// features (source, length, count bucket of a dictionary word). Returns how many (at most 4).
-int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, const FeatureLayout& layout,
-                  uint32_t out[4]);
+// features (whether it is a dictionary word, its length, the count bucket of a dictionary
+// word). Returns how many (at most 4).
+int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, bool dict_word,
+                  const FeatureLayout& layout, uint32_t out[4]);
 constexpr int kNumWordFeatures = 32;
 
 inline uint32_t FeatureLayout::edge_size() const { return ids * 16 + kNumWordFeatures; }

@@ -21,13 +21,16 @@ void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& t
   std::vector<double> mid(lat.n + 1, 0.0);
   for (size_t k = 0; k < lat.n; ++k) mid[k + 1] = mid[k] + tag[k * kNumTags + kM];
   for (Edge& e : lat.edges) {
-    if (e.source == EdgeSource::User) continue;
+    bool user = e.source == EdgeSource::User;
+    if (user && e.user_freq < 0) continue;
     size_t len = e.end - e.start;
     double s = len == 1 ? tag[e.start * kNumTags + kS]
                         : tag[e.start * kNumTags + kB] + (mid[e.end - 1] - mid[e.start + 1]) +
                               tag[(e.end - 1) * kNumTags + kE];
     uint32_t f[4];
-    int m = edge_features(e, ids, e.source == EdgeSource::Dict ? counts[e.word_id] : 0, layout, f);
+    uint64_t count = user ? static_cast<uint64_t>(std::min(e.user_freq, 4e9f))
+                          : e.source == EdgeSource::Dict ? counts[e.word_id] : 0;
+    int m = edge_features(e, ids, count, user || e.source == EdgeSource::Dict, layout, f);
     for (int i = 0; i < m; ++i) s += edge_w[f[i]];
     e.score = static_cast<float>(s);
   }

@@ -24,7 +24,8 @@ struct LinearWeights {
 
   // tag[k * kNumTags + t] = score of tag t at rune k, from feature rows (kNoRow = none).
   void tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag) const;
-  // Fills the score of every Dict and Free edge of lat; ids are the runes' CharIndex ids.
+  // Fills the score of every Dict and Free edge of lat, and of User edges with a frequency,
+  // which score as dictionary words seen that often; ids are the runes' CharIndex ids.
   void score_edges(const uint32_t* ids, const std::vector<float>& tag, Lattice& lat) const;
 };
 
@@ -45,7 +46,6 @@ class PerceptronScorer : public Scorer {
   ScorerKind kind() const override { return ScorerKind::Perceptron; }
   int max_free_units() const override { return kMaxFreeUnits; }
   void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const override;
-  float user_freq_score(float) const override { return NAN; }
   void save(ByteWriter& w) const override;
 
  private:

@@ -22,13 +22,13 @@ class Scorer {
   virtual ScorerKind kind() const = 0;
   // How many units a Free edge may span (1 = single units only).
   virtual int max_free_units() const = 0;
-  // Fills Edge::score of every Dict and Free edge of lat, which covers cps[0..lat.n).
+  // Fills Edge::score of every Dict and Free edge of lat, which covers cps[0..lat.n), and of
+  // every User edge with a frequency (each model says what a frequency means to it).
   virtual void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const = 0;
-  // Score of a user word given its frequency; NaN when the model has no use for frequencies.
-  virtual float user_freq_score(float freq) const = 0;
   virtual void save(ByteWriter& w) const = 0;
 
-  // Scores everything: the model's edges, then user edges (which may depend on the former).
+  // Scores everything: the model's edges, then user words without a frequency, which beat the
+  // best split of their own span by kUserWordMargin.
   void score_all(const char32_t* cps, const CharClass* cls, Lattice& lat) const;
 };
 

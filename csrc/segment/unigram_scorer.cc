@@ -27,11 +27,9 @@ void UnigramScorer::score(const char32_t*, const CharClass*, Lattice& lat) const
   for (Edge& e : lat.edges) {
     if (e.source == EdgeSource::Dict) e.score = logp_[e.word_id];
     else if (e.source == EdgeSource::Free) e.score = unseen_;
+    else if (e.user_freq >= 0)
+      e.score = static_cast<float>(std::log(std::max(e.user_freq, 1.0f)) - log_total_);
   }
-}
-
-float UnigramScorer::user_freq_score(float freq) const {
-  return static_cast<float>(std::log(std::max(freq, 1.0f)) - log_total_);
 }
 
 void UnigramScorer::save(ByteWriter& w) const { w.put_vec(counts_); }

@@ -1,5 +1,6 @@
 // The dictionary model: a word scores its log relative frequency in the training corpus, as in
-// jieba's DAG search; anything outside the dictionary scores as a word seen once.
+// jieba's DAG search; anything outside the dictionary scores as a word seen once, and a user
+// word with a frequency as a word seen that often.
 #pragma once
 
 #include <memory>
@@ -18,7 +19,6 @@ class UnigramScorer : public Scorer {
   ScorerKind kind() const override { return ScorerKind::Unigram; }
   int max_free_units() const override { return 1; }
   void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const override;
-  float user_freq_score(float freq) const override;
   void save(ByteWriter& w) const override;
 
  private:

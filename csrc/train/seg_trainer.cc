@@ -230,7 +230,7 @@ size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFea
       auto edge_update = [&](const Edge* e, float delta) {
         uint32_t f[4];
         uint64_t count = e->source == EdgeSource::Dict ? lw.counts[e->word_id] : 0;
-        int m = edge_features(*e, ids, count, tf.layout, f);
+        int m = edge_features(*e, ids, count, e->source == EdgeSource::Dict, tf.layout, f);
         for (int i = 0; i < m; ++i) ew.add(f[i], delta, step);
       };
       for (const Edge* e : gold_edges)

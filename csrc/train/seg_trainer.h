@@ -20,10 +20,10 @@ struct EpochReport {
 };
 
 struct SegTrainOptions {
-  int epochs = 10;
+  int epochs = 8;  // where F1 on a held-out tenth of pku/train.txt stops rising
   // The dictionary features of a sentence use only words seen in the other folds, so the model
   // learns how much to trust the dictionary on words it has not seen (jackknifing).
-  int folds = 10;
+  int folds = 20;
   uint32_t min_feature_count = 2;  // features seen fewer times are dropped (smaller model)
   std::vector<std::string> dev_paths;
   io::OnBadLine on_bad = io::OnBadLine::Skip;
