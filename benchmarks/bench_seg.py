@@ -4,10 +4,17 @@ For every SIGHAN corpus under DATA/cws each tool segments test.txt line by line;
 the output is scored against gold.txt (benchmarks.cws_score) and timed.  Each
 tool runs in its own process so that its peak RSS is its own (model loaded,
 one corpus in memory) and so that one tool's caches cannot help another; the
-timed runs are interleaved tool by tool and the median is reported.  The
+timed runs are interleaved tool by tool and the median is reported.  zhtok is
+also timed through ``Segmenter.cut_batch`` with one and with two threads.  The
 ambiguity cases (DATA/ambiguity/public.txt) are run too.
 
-    python -m benchmarks.bench_seg --out bench-results [--quick]
+With ``--train`` zhtok and pkuseg are also trained on each corpus's train.txt
+(``zhtok.train_segmenter`` with its defaults; ``pkuseg.train`` for
+PKUSEG_TRAIN_ITERATIONS iterations, on a copy in pkuseg's format) and the
+trained models are scored on the same test text, as the tools
+"zhtok (trained on msr train.txt)" and "pkuseg (trained on msr train.txt)".
+
+    python -m benchmarks.bench_seg --out bench-results [--quick] [--train]
 """
 
 from __future__ import annotations

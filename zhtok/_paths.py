@@ -3,6 +3,7 @@ runs from a source checkout, in the repository's ``vocab/``."""
 from pathlib import Path
 
 DEFAULT_SEG_MODEL = "pku.zseg"
+DEFAULT_TOKENIZER = "zh_en_32k.ztok"
 
 
 def vocab_file(name: str) -> Path:

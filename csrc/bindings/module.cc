@@ -8,6 +8,7 @@ namespace zhtok::bindings {
 void register_errors(py::module_& m);
 void bind_segment(py::module_& m);
 void bind_train(py::module_& m);
+void bind_bpe(py::module_& m);
 }  // namespace zhtok::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -15,5 +16,6 @@ PYBIND11_MODULE(_core, m) {
   zhtok::bindings::register_errors(m);
   zhtok::bindings::bind_segment(m);
   zhtok::bindings::bind_train(m);
+  zhtok::bindings::bind_bpe(m);
   m.attr("__version__") = ZHTOK_VERSION;
 }

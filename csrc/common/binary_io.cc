@@ -21,36 +21,46 @@ uint64_t fnv1a64(const void* data, size_t n) {
   return h;
 }
 
-void write_model_file(const std::string& path, const char magic[8], uint32_t version,
-                      const std::vector<char>& payload) {
+std::vector<char> frame_model(const char magic[8], uint32_t version,
+                              const std::vector<char>& payload) {
   ByteWriter header;
   for (int i = 0; i < 8; ++i) header.put<char>(magic[i]);
   header.put<uint32_t>(version);
   header.put<uint32_t>(0);  // reserved
   header.put<uint64_t>(payload.size());
   header.put<uint64_t>(fnv1a64(payload.data(), payload.size()));
+  std::vector<char> out = header.bytes();
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+void write_file_atomic(const std::string& path, const std::vector<char>& bytes) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw_io(path, "cannot open for writing");
-    out.write(header.bytes().data(), header.bytes().size());
-    out.write(payload.data(), payload.size());
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) throw_io(path, "write failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw_io(path, "cannot rename " + tmp);
 }
 
-ModelFile read_model_file(const std::string& path, const char magic[8], uint32_t max_version) {
+std::vector<char> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_io(path, "cannot open for reading");
   std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() < kModelHeaderSize)
-    throw_format(path, "truncated: " + std::to_string(data.size()) +
-                           " bytes is shorter than the model header");
-  if (std::memcmp(data.data(), magic, 8) != 0)
+  if (in.bad()) throw_io(path, "read failed");
+  return data;
+}
+
+ModelFile unframe_model(const char* data, size_t n, const std::string& path, const char magic[8],
+                        uint32_t max_version) {
+  if (n < kModelHeaderSize)
+    throw_format(path, "truncated: " + std::to_string(n) + " bytes is shorter than the model header");
+  if (std::memcmp(data, magic, 8) != 0)
     throw_format(path, "not a zhtok " + std::string(magic, 8) + " file (wrong magic bytes)", 0);
-  ByteReader r(data.data() + 8, kModelHeaderSize - 8, path, 8);
+  ByteReader r(data + 8, kModelHeaderSize - 8, path, 8);
   ModelFile mf;
   mf.version = r.get<uint32_t>();
   r.get<uint32_t>();
@@ -60,13 +70,12 @@ ModelFile read_model_file(const std::string& path, const char magic[8], uint32_t
     throw_format(path, "format version " + std::to_string(mf.version) +
                            " is not supported (this zhtok reads up to " +
                            std::to_string(max_version) + ")", 8);
-  if (data.size() - kModelHeaderSize != size)
+  if (n - kModelHeaderSize != size)
     throw_format(path, "truncated or padded: header says " + std::to_string(size) +
-                           " payload bytes, file has " +
-                           std::to_string(data.size() - kModelHeaderSize));
-  if (fnv1a64(data.data() + kModelHeaderSize, size) != sum)
+                           " payload bytes, file has " + std::to_string(n - kModelHeaderSize));
+  if (fnv1a64(data + kModelHeaderSize, size) != sum)
     throw_format(path, "checksum mismatch: the file is corrupted");
-  mf.payload.assign(data.begin() + kModelHeaderSize, data.end());
+  mf.payload.assign(data + kModelHeaderSize, data + n);
   return mf;
 }
 

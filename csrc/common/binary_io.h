@@ -91,13 +91,27 @@ struct ModelFile {
   std::vector<char> payload;
 };
 
-// Writes header + payload to path atomically (temporary name, then rename).
-void write_model_file(const std::string& path, const char magic[8], uint32_t version,
-                      const std::vector<char>& payload);
+// Header + payload, as a model file holds them.
+std::vector<char> frame_model(const char magic[8], uint32_t version, const std::vector<char>& payload);
+// Verifies framed bytes: magic, a version <= max_version, size and checksum. Throws Format
+// errors naming name.
+ModelFile unframe_model(const char* data, size_t size, const std::string& name,
+                        const char magic[8], uint32_t max_version);
 
-// Reads and verifies a file written by write_model_file: magic, a version <= max_version, size
-// and checksum. Throws Io (cannot read) or Format (anything else wrong) naming the path.
-ModelFile read_model_file(const std::string& path, const char magic[8], uint32_t max_version);
+// Writes bytes to path atomically (temporary name, then rename); Io errors name the path.
+void write_file_atomic(const std::string& path, const std::vector<char>& bytes);
+// The whole file; Io errors name the path.
+std::vector<char> read_file(const std::string& path);
+
+inline void write_model_file(const std::string& path, const char magic[8], uint32_t version,
+                             const std::vector<char>& payload) {
+  write_file_atomic(path, frame_model(magic, version, payload));
+}
+inline ModelFile read_model_file(const std::string& path, const char magic[8],
+                                 uint32_t max_version) {
+  std::vector<char> data = read_file(path);
+  return unframe_model(data.data(), data.size(), path, magic, max_version);
+}
 
 constexpr size_t kModelHeaderSize = 8 + 4 + 4 + 8 + 8;
 

@@ -10,7 +10,12 @@ constexpr uint32_t kVersion = 1;
 }  // namespace
 
 std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
-  ModelFile mf = read_model_file(path, kMagic, kVersion);
+  std::vector<char> data = read_file(path);
+  return load_bytes(std::string_view(data.data(), data.size()), path);
+}
+
+std::shared_ptr<const SegModel> SegModel::load_bytes(std::string_view bytes, const std::string& path) {
+  ModelFile mf = unframe_model(bytes.data(), bytes.size(), path, kMagic, kVersion);
   ByteReader r(mf.payload.data(), mf.payload.size(), path, kModelHeaderSize);
   auto kind = static_cast<ScorerKind>(r.get<uint32_t>());
   std::string info = r.get_str();
@@ -29,14 +34,16 @@ std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
                                     normalizer);
 }
 
-void SegModel::save(const std::string& path) const {
+void SegModel::save(const std::string& path) const { write_file_atomic(path, to_bytes()); }
+
+std::vector<char> SegModel::to_bytes() const {
   ByteWriter w;
   w.put<uint32_t>(static_cast<uint32_t>(scorer_->kind()));
   w.put_str(info_);
   w.put<uint32_t>(static_cast<uint32_t>(normalizer_));
   dict_.save(w);
   scorer_->save(w);
-  write_model_file(path, kMagic, kVersion, w.bytes());
+  return frame_model(kMagic, kVersion, w.bytes());
 }
 
 }  // namespace zhtok::segment

@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "normalize/normalizer.h"
 #include "segment/dict_trie.h"
@@ -20,7 +22,10 @@ class SegModel {
 
   // Throws Io or Format errors naming path for a missing, wrong, truncated or corrupted file.
   static std::shared_ptr<const SegModel> load(const std::string& path);
+  // The same from the bytes of a model file (one embedded in a tokenizer); errors name name.
+  static std::shared_ptr<const SegModel> load_bytes(std::string_view bytes, const std::string& name);
   void save(const std::string& path) const;
+  std::vector<char> to_bytes() const;  // what save() writes
 
   const DictTrie& dict() const { return dict_; }
   const Scorer& scorer() const { return *scorer_; }

@@ -1,0 +1,234 @@
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/parallel.h"
+#include "bindings/text.h"
+#include "bpe/tokenizer.h"
+#include "common/error.h"
+#include "train/bpe_trainer.h"
+
+namespace zhtok::bindings {
+
+using bpe::Tokenizer;
+
+namespace {
+
+std::vector<uint32_t> encode_one(const Tokenizer& tok, const TextArg& t, bool allow_special,
+                                 std::vector<bpe::ByteRange>* offsets = nullptr) {
+  Tokenizer::Scratch s;
+  std::vector<uint32_t> ids;
+  tok.encode(t.view(), allow_special, s, ids, offsets);
+  return ids;
+}
+
+// Encodes texts on threads, each with its own cache; results in input order.
+std::vector<std::vector<uint32_t>> encode_many(const Tokenizer& tok, const std::vector<TextArg>& texts,
+                                               size_t threads, bool allow_special) {
+  std::vector<std::vector<uint32_t>> out(texts.size());
+  size_t n_threads = thread_count(threads, texts.size());
+  std::vector<Tokenizer::Scratch> scratch(n_threads);
+  // Contiguous blocks per thread keep each cache warm on neighbouring documents.
+  parallel_for(n_threads, n_threads, [&](size_t t) {
+    size_t lo = texts.size() * t / n_threads, hi = texts.size() * (t + 1) / n_threads;
+    for (size_t i = lo; i < hi; ++i) tok.encode(texts[i].view(), allow_special, scratch[t], out[i]);
+  });
+  return out;
+}
+
+std::vector<TextArg> text_args(py::iterable texts) {
+  std::vector<TextArg> args;
+  for (py::handle h : texts) args.emplace_back(h, "strict");
+  return args;
+}
+
+py::str decode_str(const std::string& bytes) {
+  // Lone surrogates came in as WTF-8 and go out the same way; a cut inside a character
+  // (decoding a slice of ids) gives U+FFFD.
+  PyObject* s = PyUnicode_DecodeUTF8(bytes.data(), Py_ssize_t(bytes.size()), "surrogatepass");
+  if (!s) {
+    PyErr_Clear();
+    s = PyUnicode_DecodeUTF8(bytes.data(), Py_ssize_t(bytes.size()), "replace");
+  }
+  if (!s) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);
+}
+
+}  // namespace
+
+void bind_bpe(py::module_& m) {
+  py::class_<Tokenizer, std::shared_ptr<Tokenizer>>(m, "Tokenizer")
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            py::gil_scoped_release release;
+            return std::const_pointer_cast<Tokenizer>(Tokenizer::load(path));
+          },
+          py::arg("path"))
+      .def("save", &Tokenizer::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+      .def(
+          "encode",
+          [](const Tokenizer& tok, py::handle text, bool allow_special) {
+            TextArg t(text, "strict");
+            std::vector<uint32_t> ids;
+            {
+              py::gil_scoped_release release;
+              ids = encode_one(tok, t, allow_special);
+            }
+            return ids;
+          },
+          py::arg("text"), py::arg("allow_special") = false)
+      .def(
+          "encode_batch",
+          [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
+            auto args = text_args(texts);
+            std::vector<std::vector<uint32_t>> ids;
+            {
+              py::gil_scoped_release release;
+              ids = encode_many(tok, args, threads, allow_special);
+            }
+            return ids;
+          },
+          py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
+      .def(
+          "encode_batch_to_numpy",
+          [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
+            auto args = text_args(texts);
+            std::vector<std::vector<uint32_t>> ids;
+            {
+              py::gil_scoped_release release;
+              ids = encode_many(tok, args, threads, allow_special);
+            }
+            size_t total = 0;
+            for (auto& v : ids) total += v.size();
+            py::array_t<uint32_t> flat(total);
+            py::array_t<int64_t> lengths(ids.size());
+            auto f = flat.mutable_unchecked<1>();
+            auto l = lengths.mutable_unchecked<1>();
+            size_t at = 0;
+            for (size_t i = 0; i < ids.size(); ++i) {
+              l(i) = int64_t(ids[i].size());
+              for (uint32_t x : ids[i]) f(at++) = x;
+            }
+            return py::make_tuple(flat, lengths);
+          },
+          py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
+      .def(
+          "encode_with_offsets",
+          [](const Tokenizer& tok, py::handle text, bool allow_special) {
+            TextArg t(text, "strict");
+            std::vector<uint32_t> ids;
+            std::vector<bpe::ByteRange> offs;
+            Runes runes;
+            {
+              py::gil_scoped_release release;
+              ids = encode_one(tok, t, allow_special, &offs);
+              t.decode(runes);
+            }
+            // Byte offsets to character offsets: a token that starts or ends inside a
+            // character covers the whole character.
+            std::vector<uint32_t> char_at(t.view().size() + 1, 0);
+            for (size_t k = 0; k < runes.size(); ++k)
+              for (uint32_t b = runes.offs[k]; b < runes.offs[k + 1]; ++b) char_at[b] = uint32_t(k);
+            char_at[t.view().size()] = uint32_t(runes.size());
+            py::list out;
+            for (size_t i = 0; i < ids.size(); ++i) {
+              uint32_t start = char_at[offs[i].first];
+              uint32_t end = offs[i].second == t.view().size() ? uint32_t(runes.size())
+                                                               : char_at[offs[i].second];
+              if (end < runes.size() && runes.offs[end] < offs[i].second) ++end;
+              out.append(py::make_tuple(ids[i], start, end));
+            }
+            return out;
+          },
+          py::arg("text"), py::arg("allow_special") = false)
+      .def(
+          "decode",
+          [](const Tokenizer& tok, const std::vector<uint32_t>& ids) {
+            std::string bytes;
+            {
+              py::gil_scoped_release release;
+              bytes = tok.decode(ids);
+            }
+            return decode_str(bytes);
+          },
+          py::arg("ids"))
+      .def(
+          "decode_bytes",
+          [](const Tokenizer& tok, const std::vector<uint32_t>& ids) {
+            return py::bytes(tok.decode(ids));
+          },
+          py::arg("ids"))
+      .def("id_to_token", [](const Tokenizer& tok, uint32_t id) { return py::bytes(tok.token_bytes(id)); },
+           py::arg("id"))
+      .def_property_readonly("vocab_size", &Tokenizer::vocab_size)
+      .def_property_readonly("special_tokens", &Tokenizer::special_tokens)
+      .def_property_readonly("num_merges", [](const Tokenizer& t) { return t.model().merges().size(); })
+      .def_property_readonly("merges",
+                             [](const Tokenizer& t) {
+                               py::list out;
+                               for (auto [a, b] : t.model().merges()) out.append(py::make_tuple(a, b));
+                               return out;
+                             })
+      .def_property_readonly("pretokenizer", [](const Tokenizer& t) {
+        return t.pretokenizer().kind() == bpe::PretokenizerKind::Segment ? "segment" : "regex";
+      });
+
+  m.attr("REGEX_PATTERN") = bpe::kRegexPattern;
+  m.def(
+      "regex_split",
+      [](py::handle text) {
+        TextArg t(text, "strict");
+        Runes r;
+        t.decode(r);
+        std::vector<bpe::ByteRange> pieces;
+        bpe::regex_split(r.cps.data(), r.size(), pieces);
+        py::list out;
+        for (auto [b, e] : pieces) out.append(t.slice(r.offs[b], r.offs[e]));
+        return out;
+      },
+      py::arg("text"), "Pieces of text by the cl100k pattern (for tests and exports).");
+
+  py::class_<train::PretokenCounter>(m, "PretokenCounter")
+      .def(py::init([](const std::string& kind, std::shared_ptr<segment::SegModel> seg) {
+             auto k = kind == "segment" ? bpe::PretokenizerKind::Segment : bpe::PretokenizerKind::Regex;
+             if (kind != "segment" && kind != "regex")
+               throw py::value_error("pretokenizer must be 'segment' or 'regex', not '" + kind + "'");
+             return std::make_unique<train::PretokenCounter>(std::make_shared<bpe::Pretokenizer>(k, seg));
+           }),
+           py::arg("pretokenizer"), py::arg("seg_model") = nullptr)
+      .def(
+          "add",
+          [](train::PretokenCounter& c, const std::vector<std::string>& texts, size_t threads) {
+            py::gil_scoped_release release;
+            c.add(texts, thread_count(threads, texts.size()));
+          },
+          py::arg("texts"), py::arg("threads") = 0)
+      .def_property_readonly("distinct", [](const train::PretokenCounter& c) { return c.counts().size(); })
+      .def_property_readonly("total", &train::PretokenCounter::total)
+      .def(
+          "train",
+          [](const train::PretokenCounter& c, size_t vocab_size, std::vector<std::string> specials,
+             uint64_t min_frequency, std::string pretokenizer,
+             std::shared_ptr<segment::SegModel> seg, std::optional<py::function> progress) {
+            if (vocab_size < 256 + specials.size())
+              throw py::value_error("vocab_size must be at least 256 + the number of special tokens");
+            train::BpeTrainOptions opt;
+            opt.num_merges = vocab_size - 256 - specials.size();
+            opt.min_frequency = min_frequency;
+            if (progress)
+              opt.progress = [f = *progress](size_t done) {
+                py::gil_scoped_acquire gil;
+                f(done);
+              };
+            py::gil_scoped_release release;
+            auto merges = train::train_bpe(c.counts(), opt);
+            auto kind = pretokenizer == "segment" ? bpe::PretokenizerKind::Segment : bpe::PretokenizerKind::Regex;
+            return std::make_shared<Tokenizer>(kind, seg, std::move(merges), std::move(specials));
+          },
+          py::arg("vocab_size"), py::arg("special_tokens"), py::arg("min_frequency"),
+          py::arg("pretokenizer"), py::arg("seg_model"), py::arg("progress") = py::none());
+}
+
+}  // namespace zhtok::bindings

@@ -1,0 +1,46 @@
+// Byte-level BPE: ids 0..255 are the bytes, merge i makes id 256 + i from a pair of ids. A
+// pre-token's bytes are merged lowest rank first, as tiktoken and HF tokenizers do, so the
+// same merges give the same ids everywhere.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/binary_io.h"
+
+namespace zhtok::bpe {
+
+struct Merge {  // ids a and b make id 256 + (index of the merge)
+  uint32_t a, b;
+};
+
+class BpeModel {
+ public:
+  // Throws a Format error (naming where) if a merge refers to an id not yet made.
+  explicit BpeModel(std::vector<Merge> merges, const std::string& where = "merges");
+
+  // Appends the ids of bytes (one pre-token) to out.
+  void encode_piece(std::string_view bytes, std::vector<uint32_t>& out) const;
+
+  size_t num_tokens() const { return 256 + merges_.size(); }
+  const std::string& token_bytes(uint32_t id) const { return bytes_[id]; }
+  const std::vector<Merge>& merges() const { return merges_; }
+
+ private:
+  uint32_t rank(uint32_t a, uint32_t b) const;  // merge index of (a, b), or kNoRank
+  void encode_long(const unsigned char* p, size_t n, std::vector<uint32_t>& out) const;
+
+  static constexpr uint32_t kNoRank = 0xFFFFFFFFu;
+  std::vector<Merge> merges_;
+  std::vector<std::string> bytes_;       // by id
+  // (a << 32 | b) -> rank; open addressing with exact keys (a wrong merge would break
+  // round trips, so no fingerprints here).
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> ranks_;
+  size_t mask_ = 0;
+};
+
+}  // namespace zhtok::bpe

@@ -1,0 +1,140 @@
+#include "bpe/pretokenizer.h"
+
+#include <algorithm>
+
+#include "common/char_class.h"
+#include "common/error.h"
+#include "common/unicode_tables.h"
+
+namespace zhtok::bpe {
+
+const char* const kRegexPattern =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+namespace {
+
+template <size_t N>
+bool in_table(const unicode::CodeRange (&table)[N], char32_t c) {
+  auto it = std::upper_bound(std::begin(table), std::end(table), c,
+                             [](char32_t v, const unicode::CodeRange& r) { return v < r.lo; });
+  return it != std::begin(table) && c <= (it - 1)->hi;
+}
+
+char32_t lower_ascii(char32_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+// Length of a contraction ('s, 't, 're, 've, 'm, 'll, 'd; any case) at cps[i], or 0.
+size_t contraction(const char32_t* cps, size_t n, size_t i) {
+  if (cps[i] != '\'' || i + 1 >= n) return 0;
+  char32_t a = lower_ascii(cps[i + 1]), b = i + 2 < n ? lower_ascii(cps[i + 2]) : 0;
+  if (a == 's' || a == 't' || a == 'm' || a == 'd') return 2;
+  if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return 3;
+  return 0;
+}
+
+}  // namespace
+
+bool is_letter(char32_t c) {
+  if (c < 0x80) return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+  if (c >= 0x4E00 && c <= 0x9FFF) return true;  // the common case in Chinese text
+  return in_table(unicode::kLetters, c);
+}
+
+bool is_number(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return in_table(unicode::kNumbers, c);
+}
+
+bool is_white_space(char32_t c) {  // the Unicode White_Space property, as \s in the regex crate
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
+}
+
+void regex_split(const char32_t* cps, size_t n, std::vector<ByteRange>& out) {
+  auto other = [&](size_t k) {
+    return !is_white_space(cps[k]) && !is_letter(cps[k]) && !is_number(cps[k]);
+  };
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;
+    char32_t c = cps[i];
+    if (size_t len = contraction(cps, n, i)) {
+      j = i + len;
+    } else if (is_letter(c) ||
+               (c != '\r' && c != '\n' && !is_number(c) && i + 1 < n && is_letter(cps[i + 1]))) {
+      j = i + 1;
+      while (j < n && is_letter(cps[j])) ++j;
+    } else if (is_number(c)) {
+      j = i + 1;
+      while (j < n && j < i + 3 && is_number(cps[j])) ++j;
+    } else if (other(i) || (c == ' ' && i + 1 < n && other(i + 1))) {
+      j = c == ' ' ? i + 1 : i;
+      while (j < n && other(j)) ++j;
+      while (j < n && (cps[j] == '\r' || cps[j] == '\n')) ++j;
+    } else {  // white space
+      size_t run = i;
+      while (run < n && is_white_space(cps[run])) ++run;
+      size_t last_nl = run;
+      for (size_t k = run; k > i; --k)
+        if (cps[k - 1] == '\r' || cps[k - 1] == '\n') { last_nl = k; break; }
+      if (last_nl != run || cps[run - 1] == '\r' || cps[run - 1] == '\n') {
+        j = last_nl;                       // \s*[\r\n]+
+      } else if (run == n) {
+        j = run;                           // \s+(?!\S) at the end of the text
+      } else if (run - i >= 2) {
+        j = run - 1;                       // \s+(?!\S): leave one space for the next piece
+      } else {
+        j = run;                           // \s+
+      }
+    }
+    out.emplace_back(uint32_t(i), uint32_t(j));
+    i = j;
+  }
+}
+
+Pretokenizer::Pretokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegModel> model)
+    : kind_(kind), seg_model_(std::move(model)) {
+  if (kind_ == PretokenizerKind::Segment) {
+    if (!seg_model_) throw_input("the segment pre-tokenizer needs a segmentation model");
+    segmenter_ = std::make_unique<segment::Segmenter>(seg_model_);
+  }
+}
+
+void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRange>& out) const {
+  decode_utf8(text, s.runes, InvalidUtf8::Fail, /*allow_surrogates=*/true);
+  const Runes& r = s.runes;
+  s.pieces.clear();
+  regex_split(r.cps.data(), r.size(), s.pieces);
+  for (auto [b, e] : s.pieces) {
+    bool han = false;
+    if (kind_ == PretokenizerKind::Segment)
+      for (uint32_t k = b; k < e && !han; ++k) han = classify(r.cps[k]) == CharClass::Han;
+    if (han) cut_words(text, r, b, e, s, out);
+    else out.emplace_back(r.offs[b], r.offs[e]);
+  }
+}
+
+void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, uint32_t e,
+                             Scratch& s, std::vector<ByteRange>& out) const {
+  // The piece is an optional mark and a run of letters; only the letters are segmented.
+  uint32_t letters = is_letter(r.cps[b]) ? b : b + 1;
+  std::string key(text.substr(r.offs[letters], r.offs[e] - r.offs[letters]));
+  auto it = s.cut_cache.find(key);
+  if (it == s.cut_cache.end()) {
+    if (s.cut_cache.size() > (1u << 20)) s.cut_cache.clear();  // bounded memory
+    Runes piece;
+    piece.cps.assign(r.cps.begin() + letters, r.cps.begin() + e);
+    piece.offs.assign(piece.cps.size() + 1, 0);
+    std::vector<uint32_t> ends;
+    for (const segment::Span& w : segmenter_->segment(piece)) ends.push_back(w.end);
+    it = s.cut_cache.emplace(std::move(key), std::move(ends)).first;
+  }
+  uint32_t start = b;
+  for (uint32_t end : it->second) {
+    out.emplace_back(r.offs[start], r.offs[letters + end]);
+    start = letters + end;
+  }
+}
+
+}  // namespace zhtok::bpe

@@ -1,0 +1,65 @@
+// Splitting text into pre-tokens, the pieces BPE merges within and never across.
+//
+// Regex: the cl100k pattern of tiktoken and HF tokenizers, implemented by hand over Unicode
+// category tables (so it needs no regex engine and gives the same pieces):
+//   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*
+//   |\s*[\r\n]+|\s+(?!\S)|\s+
+// Segment: the same, then every piece holding Han characters is cut into words by zhtok's
+// segmenter (a leading space or mark stays with the first word), so no merge crosses a word
+// boundary.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/utf8.h"
+#include "segment/segmenter.h"
+
+namespace zhtok::bpe {
+
+enum class PretokenizerKind : uint32_t { Regex = 1, Segment = 2 };
+
+extern const char* const kRegexPattern;  // the pattern above, for exports
+
+bool is_letter(char32_t c);
+bool is_number(char32_t c);
+bool is_white_space(char32_t c);
+
+using ByteRange = std::pair<uint32_t, uint32_t>;  // [begin, end) byte offsets
+
+// Pieces of runes [0, n) by the regex, as rune ranges appended to out.
+void regex_split(const char32_t* cps, size_t n, std::vector<ByteRange>& out);
+
+class Pretokenizer {
+ public:
+  // seg_model is required for Segment and ignored for Regex.
+  Pretokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegModel> seg_model);
+
+  // Reused between calls on one thread: decoded runes and a cache of segmented pieces.
+  struct Scratch {
+    Runes runes;
+    std::vector<ByteRange> pieces;
+    std::unordered_map<std::string, std::vector<uint32_t>> cut_cache;  // piece -> word ends
+  };
+  // Pre-tokens of text (UTF-8, or WTF-8 with lone surrogates) as byte ranges, in order, covering
+  // it exactly. Safe to call from many threads with one Scratch each.
+  void split(std::string_view text, Scratch& scratch, std::vector<ByteRange>& out) const;
+
+  PretokenizerKind kind() const { return kind_; }
+  const std::shared_ptr<const segment::SegModel>& seg_model() const { return seg_model_; }
+
+ private:
+  void cut_words(std::string_view text, const Runes& runes, uint32_t begin, uint32_t end,
+                 Scratch& scratch, std::vector<ByteRange>& out) const;
+
+  PretokenizerKind kind_;
+  std::shared_ptr<const segment::SegModel> seg_model_;
+  std::unique_ptr<segment::Segmenter> segmenter_;
+};
+
+}  // namespace zhtok::bpe

@@ -1,0 +1,55 @@
+// A tokenizer: pre-tokenizer + byte-level BPE + special tokens, immutable once built and safe to
+// share between threads. Ids: 0..255 bytes, then merges, then special tokens.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bpe/bpe_model.h"
+#include "bpe/pretokenizer.h"
+
+namespace zhtok::bpe {
+
+class Tokenizer {
+ public:
+  Tokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegModel> seg_model,
+            std::vector<Merge> merges, std::vector<std::string> special_tokens);
+
+  // A file written by save(): magic, version, checksum; Format errors name the path.
+  static std::shared_ptr<const Tokenizer> load(const std::string& path);
+  void save(const std::string& path) const;
+
+  // Per-thread state: pre-tokenizer scratch and a cache from pre-token to ids, so a repeated
+  // word costs one hash lookup.
+  struct Scratch {
+    Pretokenizer::Scratch pre;
+    std::vector<ByteRange> pieces;
+    std::unordered_map<std::string, std::vector<uint32_t>> cache;
+  };
+  // Appends the ids of text to out. With allow_special, special-token strings in the text
+  // become their ids; otherwise they are encoded as ordinary text.
+  void encode(std::string_view text, bool allow_special, Scratch& s, std::vector<uint32_t>& out,
+              std::vector<ByteRange>* offsets = nullptr) const;
+  // The bytes of ids; throws Input for an id out of range.
+  std::string decode(const std::vector<uint32_t>& ids) const;
+
+  size_t vocab_size() const { return model_.num_tokens() + specials_.size(); }
+  const std::string& token_bytes(uint32_t id) const;
+  const std::vector<std::string>& special_tokens() const { return specials_; }
+  uint32_t special_id(size_t i) const { return uint32_t(model_.num_tokens() + i); }
+  const BpeModel& model() const { return model_; }
+  const Pretokenizer& pretokenizer() const { return pre_; }
+
+ private:
+  void encode_plain(std::string_view text, size_t base, Scratch& s, std::vector<uint32_t>& out,
+                    std::vector<ByteRange>* offsets) const;
+
+  Pretokenizer pre_;
+  BpeModel model_;
+  std::vector<std::string> specials_;
+};
+
+}  // namespace zhtok::bpe

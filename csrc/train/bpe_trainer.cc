@@ -1,0 +1,143 @@
+#include "train/bpe_trainer.h"
+
+#include <algorithm>
+#include <queue>
+#include <thread>
+
+namespace zhtok::train {
+
+void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads) {
+  threads = std::max<size_t>(1, std::min(threads, texts.size()));
+  std::vector<std::unordered_map<std::string, uint64_t>> local(threads);
+  std::vector<std::exception_ptr> errors(threads);
+  auto work = [&](size_t t) {
+    try {
+      bpe::Pretokenizer::Scratch scratch;
+      std::vector<bpe::ByteRange> pieces;
+      for (size_t i = t; i < texts.size(); i += threads) {
+        pieces.clear();
+        pre_->split(texts[i], scratch, pieces);
+        for (auto [b, e] : pieces) ++local[t][texts[i].substr(b, e - b)];
+      }
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (auto& m : local)
+    for (auto& [piece, c] : m) {
+      counts_[piece] += c;
+      total_ += c;
+    }
+}
+
+namespace {
+
+inline uint64_t pair_key(uint32_t a, uint32_t b) { return uint64_t(a) << 32 | b; }
+
+struct Word {
+  std::vector<uint32_t> syms;
+  uint64_t count;
+};
+
+// Applies merge (a, b) -> id to every occurrence in w, left to right.
+bool merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id) {
+  bool changed = false;
+  size_t out = 0;
+  for (size_t i = 0; i < w.syms.size(); ++i) {
+    if (i + 1 < w.syms.size() && w.syms[i] == a && w.syms[i + 1] == b) {
+      w.syms[out++] = id;
+      ++i;
+      changed = true;
+    } else {
+      w.syms[out++] = w.syms[i];
+    }
+  }
+  w.syms.resize(out);
+  return changed;
+}
+
+}  // namespace
+
+std::vector<bpe::Merge> train_bpe(const std::unordered_map<std::string, uint64_t>& counts,
+                                  const BpeTrainOptions& opt) {
+  // 1. Words in byte order (deterministic), as byte symbols.
+  std::vector<const std::pair<const std::string, uint64_t>*> order;
+  for (const auto& kv : counts) order.push_back(&kv);
+  std::sort(order.begin(), order.end(), [](auto* x, auto* y) { return x->first < y->first; });
+  std::vector<Word> words;
+  words.reserve(order.size());
+  for (auto* kv : order) {
+    Word w{{}, kv->second};
+    for (unsigned char c : kv->first) w.syms.push_back(c);
+    words.push_back(std::move(w));
+  }
+
+  // 2. Pair counts and, per pair, the words that hold it (may hold stale entries).
+  std::unordered_map<uint64_t, int64_t> pair_count;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> where;
+  for (uint32_t wi = 0; wi < words.size(); ++wi) {
+    const auto& s = words[wi].syms;
+    for (size_t i = 0; i + 1 < s.size(); ++i) {
+      uint64_t k = pair_key(s[i], s[i + 1]);
+      pair_count[k] += int64_t(words[wi].count);
+      where[k].push_back(wi);
+    }
+  }
+  // Max-heap by count, then the smaller pair first: the same corpus gives the same merges.
+  using Entry = std::pair<int64_t, uint64_t>;
+  auto less = [](const Entry& x, const Entry& y) {
+    return x.first != y.first ? x.first < y.first : x.second > y.second;
+  };
+  std::priority_queue<Entry, std::vector<Entry>, decltype(less)> heap(less);
+  for (auto& [k, c] : pair_count) heap.push({c, k});
+
+  // 3. Merge the most frequent pair; update the counts of only the words that hold it.
+  std::vector<bpe::Merge> merges;
+  std::vector<uint32_t> stamp(words.size(), UINT32_MAX);
+  while (merges.size() < opt.num_merges && !heap.empty()) {
+    auto [c, k] = heap.top();
+    heap.pop();
+    auto it = pair_count.find(k);
+    int64_t current = it == pair_count.end() ? 0 : it->second;
+    if (current != c) {  // stale entry: requeue with the current count
+      if (current > 0) heap.push({current, k});
+      continue;
+    }
+    if (c < int64_t(opt.min_frequency) || c <= 0) break;
+    uint32_t a = uint32_t(k >> 32), b = uint32_t(k), id = uint32_t(256 + merges.size());
+    merges.push_back({a, b});
+    std::vector<uint32_t> holders = std::move(where[k]);
+    where.erase(k);
+    for (uint32_t wi : holders) {
+      if (stamp[wi] == merges.size()) continue;  // listed twice
+      stamp[wi] = uint32_t(merges.size());
+      Word& w = words[wi];
+      std::vector<uint32_t> before = w.syms;
+      if (!merge_word(w, a, b, id)) continue;
+      int64_t wc = int64_t(w.count);
+      for (size_t i = 0; i + 1 < before.size(); ++i) pair_count[pair_key(before[i], before[i + 1])] -= wc;
+      for (size_t i = 0; i + 1 < w.syms.size(); ++i) {
+        uint64_t nk = pair_key(w.syms[i], w.syms[i + 1]);
+        pair_count[nk] += wc;
+        if (w.syms[i] == id || w.syms[i + 1] == id) where[nk].push_back(wi);
+      }
+      for (size_t i = 0; i + 1 < w.syms.size(); ++i)
+        if (w.syms[i] == id || w.syms[i + 1] == id) {
+          uint64_t nk = pair_key(w.syms[i], w.syms[i + 1]);
+          heap.push({pair_count[nk], nk});
+        }
+    }
+    pair_count.erase(k);
+    if (opt.progress && merges.size() % 500 == 0) opt.progress(merges.size());
+  }
+  if (opt.progress) opt.progress(merges.size());
+  return merges;
+}
+
+}  // namespace zhtok::train

@@ -1,0 +1,42 @@
+// Trains byte-level BPE merges: pre-tokens are counted once (in parallel, memory bounded by the
+// number of distinct pre-tokens), then merges are learned with incremental pair counts, so each
+// merge costs in proportion to the words it touches, not to the corpus.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bpe/bpe_model.h"
+#include "bpe/pretokenizer.h"
+
+namespace zhtok::train {
+
+class PretokenCounter {
+ public:
+  explicit PretokenCounter(std::shared_ptr<const bpe::Pretokenizer> pre) : pre_(std::move(pre)) {}
+  // Counts the pre-tokens of texts on `threads` threads (each with its own scratch), then
+  // merges the counts. Text must be UTF-8 (or WTF-8 from Python str).
+  void add(const std::vector<std::string>& texts, size_t threads);
+  const std::unordered_map<std::string, uint64_t>& counts() const { return counts_; }
+  uint64_t total() const { return total_; }
+
+ private:
+  std::shared_ptr<const bpe::Pretokenizer> pre_;
+  std::unordered_map<std::string, uint64_t> counts_;
+  uint64_t total_ = 0;
+};
+
+struct BpeTrainOptions {
+  size_t num_merges = 0;
+  uint64_t min_frequency = 2;  // stop when the best pair is rarer
+  std::function<void(size_t done)> progress;  // called every few hundred merges
+};
+
+std::vector<bpe::Merge> train_bpe(const std::unordered_map<std::string, uint64_t>& counts,
+                                  const BpeTrainOptions& options);
+
+}  // namespace zhtok::train
