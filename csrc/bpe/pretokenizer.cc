@@ -117,8 +117,10 @@ void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRang
 
 void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, uint32_t e,
                              Scratch& s, std::vector<ByteRange>& out) const {
-  // The piece is an optional mark and a run of letters; only the letters are segmented.
+  // The piece is an optional mark and a run of letters. The mark (say "，" before "中国")
+  // becomes a pre-token of its own: attached, it would merge across a word boundary.
   uint32_t letters = is_letter(r.cps[b]) ? b : b + 1;
+  if (letters > b) out.emplace_back(r.offs[b], r.offs[letters]);
   std::string key(text.substr(r.offs[letters], r.offs[e] - r.offs[letters]));
   auto it = s.cut_cache.find(key);
   if (it == s.cut_cache.end()) {
@@ -130,7 +132,7 @@ void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, 
     for (const segment::Span& w : segmenter_->segment(piece)) ends.push_back(w.end);
     it = s.cut_cache.emplace(std::move(key), std::move(ends)).first;
   }
-  uint32_t start = b;
+  uint32_t start = letters;
   for (uint32_t end : it->second) {
     out.emplace_back(r.offs[start], r.offs[letters + end]);
     start = letters + end;

@@ -5,7 +5,7 @@
 //   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*
 //   |\s*[\r\n]+|\s+(?!\S)|\s+
 // Segment: the same, then every piece holding Han characters is cut into words by zhtok's
-// segmenter (a leading space or mark stays with the first word), so no merge crosses a word
+// segmenter (its leading space or mark, if any, on its own), so no merge crosses a word
 // boundary.
 #pragma once
 
