@@ -61,11 +61,33 @@ def test_train_seg_then_seg(tmp_path):
     assert r.stdout.decode().strip() == "我们 喜欢 自然语言处理"
 
 
-def test_demo_runs_on_bundled_sample():
-    r = run(["demo"])
+def test_demo_runs_the_whole_pipeline_on_the_bundled_sample(tmp_path):
+    r = run(["demo", "--out", str(tmp_path)])
     assert r.returncode == 0, r.stderr
     out = r.stdout.decode()
     assert "南京市 / 长江 / 大桥" in out and "ambiguous" in out
+    assert "every document decodes to its line: True" in out
+    assert (tmp_path / "sample_text_document.bin").exists() and (tmp_path / "sample.ztok").exists()
+
+
+def test_train_vocab_then_encode(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(f'{{"text": "第{i}行：南京市长江大桥 hello world"}}\n' for i in range(200))
+                      + "broken line\n", encoding="utf-8")
+    tok = tmp_path / "t.ztok"
+    r = run(["train-vocab", str(corpus), "--vocab-size", "400", "-o", str(tok), "--min-frequency", "1",
+             "--export-hf", str(tmp_path / "hf"), "--export-tiktoken", str(tmp_path / "t.tiktoken")])
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode()
+    assert f"{corpus}:201: invalid JSON" in err and "agrees with zhtok on" in err
+    assert (tmp_path / "hf" / "tokenizer.json").exists() and (tmp_path / "t.tiktoken").exists()
+    r = run(["encode", str(corpus), "--tokenizer", str(tok), "--output-prefix", str(tmp_path / "o" / "c"),
+             "--append-eod", "--workers", "2"])
+    assert r.returncode == 0, r.stderr
+    assert "200 documents" in r.stderr.decode() and "1 records skipped" in r.stderr.decode()
+    from zhtok.megatron import IndexedDataset
+
+    assert len(IndexedDataset(tmp_path / "o" / "c_text_document")) == 200
 
 
 @pytest.mark.parametrize("args", [["seg", "--threads", "x"], ["nope"], []])

@@ -315,7 +315,7 @@ def test_process_killed_mid_write_leaves_no_final_files(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "k")], env=env, cwd=tmp_path)
     assert r.returncode == 3
-    assert os.listdir(tmp_path) == ["k.bin.tmp"]  # only the temporary name; nothing final
+    assert sorted(os.listdir(tmp_path)) == ["k.bin.tmp", "k.lengths.tmp"]  # temporary names only
     with pytest.raises(FileNotFoundError):
         IndexedDataset(tmp_path / "k")
 

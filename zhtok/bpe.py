@@ -5,6 +5,7 @@ Ids: 0..255 are the bytes, then one id per merge, then the special tokens. Any s
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import sys
@@ -36,8 +37,9 @@ class Tokenizer:
 
     @classmethod
     def default(cls) -> "Tokenizer":
-        """The shipped tokenizer, trained on the project's mixed Chinese/English corpus."""
-        return cls.from_file(vocab_file(DEFAULT_TOKENIZER))
+        """The shipped tokenizer, trained on the project's mixed Chinese/English corpus
+        (loaded once per process: tokenizers are immutable)."""
+        return _default_tokenizer()
 
     def save(self, path: str | os.PathLike) -> None:
         self._core.save(os.fspath(path))
@@ -164,6 +166,11 @@ class Tokenizer:
         with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
             json.dump(config, f, indent=1)
         return path
+
+
+@functools.lru_cache(maxsize=1)
+def _default_tokenizer() -> Tokenizer:
+    return Tokenizer.from_file(vocab_file(DEFAULT_TOKENIZER))
 
 
 def _bytes_to_unicode() -> list[str]:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
 from .errors import ZhtokError
+from .bpe import EOD, Tokenizer, train_tokenizer
+from .encode import encode_corpus
 from .segment import Segmenter, train_segmenter
 from .textio import STDIN, LineStats, batched, read_lines
 
@@ -55,22 +58,88 @@ def cmd_train_seg(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_vocab(args: argparse.Namespace) -> int:
+    tok, stats = train_tokenizer(
+        args.inputs, args.vocab_size, args.output, pretokenizer=args.pretokenizer,
+        special_tokens=args.special_tokens, min_frequency=args.min_frequency, threads=args.threads,
+        json_keys=args.json_key, seg_model=args.seg_model, on_error=args.on_error, progress=True)
+    for bad in stats.bad:
+        print(f"warning: {bad}; skipped", file=sys.stderr)
+    print(f"{tok.vocab_size} tokens ({args.pretokenizer} pre-tokenizer) -> {args.output}", file=sys.stderr)
+    if args.export_hf:
+        print(f"wrote {tok.export_hf(args.export_hf)}", file=sys.stderr)
+        if args.pretokenizer == "segment":
+            print(f"note: tokenizer.json cannot express word segmentation; it agrees with zhtok on "
+                  f"{_hf_agreement(tok, args.inputs, args.json_key):.1%} of sample documents", file=sys.stderr)
+    if args.export_tiktoken:
+        tok.export_tiktoken(args.export_tiktoken)
+        print(f"wrote {args.export_tiktoken}", file=sys.stderr)
+    return 0
+
+
+def _hf_agreement(tok: Tokenizer, inputs, keys, sample: int = 2000) -> float:
+    """Share of sample documents that the exported files encode to zhtok's ids."""
+    from .corpus import CorpusReader
+
+    exported = Tokenizer(tok._core.with_regex_pretokenizer())
+    same = total = 0
+    for _, _, _, text in CorpusReader(inputs, keys):
+        same += tok.encode(text) == exported.encode(text)
+        total += 1
+        if total >= sample:
+            break
+    return same / max(total, 1)
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    summary = encode_corpus(
+        args.inputs, args.tokenizer, args.output_prefix, json_keys=args.json_key,
+        append_eod=args.append_eod, workers=args.workers, fmt=args.format, resume=args.resume,
+        on_error=args.on_error, progress=True)
+    for bad in summary.bad:
+        print(f"warning: {bad}; skipped", file=sys.stderr)
+    print(summary, file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job on the shipped defaults: segment the bundled sample and show what happened."""
+    """The main job on the shipped defaults: segment the bundled sample, train a small
+    vocabulary on it, encode it to Megatron .bin/.idx, and show what happened."""
+    import tempfile
+
+    from .megatron import IndexedDataset
+
+    sample = str(args.input or SAMPLE)
     seg = Segmenter()
-    lines = list(read_lines([str(args.input or SAMPLE)]))
+    lines = list(read_lines([sample]))
     t0 = time.perf_counter()
     cut = seg.cut_batch(lines)
     dt = time.perf_counter() - t0
     words = sum(len(ws) for ws in cut)
-    chars = sum(len(line) for line in lines)
-    print(f"zhtok {__version__}: segmented {len(lines)} lines, {chars} characters into {words} words in {dt * 1000:.1f} ms\n")
-    for line, ws in zip(lines[: args.show], cut):
-        print(" / ".join(w for w in ws if not w.isspace()))
+    print(f"zhtok {__version__}\n\n1. segment: {len(lines)} lines, {sum(map(len, lines))} characters "
+          f"-> {words} words in {dt * 1000:.1f} ms")
+    for line, ws in list(zip(lines, cut))[: args.show]:
+        print("   " + " / ".join(w for w in ws if not w.isspace()))
         for amb in seg.ambiguities(line):
-            alts = "  |  ".join("/".join(a) + f" ({s:.1f})" for a, s in amb.alternatives)
-            print(f"    ambiguous {amb.text!r} at {amb.start}-{amb.end}: {alts}")
-    return 0
+            alts = "  |  ".join("/".join(a) + f" ({s:.1f})" for a, s in amb.alternatives[:3])
+            print(f"      ambiguous {amb.text!r}: {alts}")
+    out = args.out or tempfile.mkdtemp(prefix="zhtok-demo-")
+    os.makedirs(out, exist_ok=True)
+    tok_path = os.path.join(out, "sample.ztok")
+    t0 = time.perf_counter()
+    tok, _ = train_tokenizer([sample], args.vocab_size, tok_path, min_frequency=1)
+    print(f"\n2. train-vocab: {tok.vocab_size} tokens (256 bytes, {tok.vocab_size - 257} merges, {EOD}) "
+          f"in {time.perf_counter() - t0:.2f}s -> {tok_path}")
+    ids = tok.encode(lines[0])
+    print("   " + " | ".join(tok.id_to_token(i).decode("utf-8", "backslashreplace") for i in ids))
+    summary = encode_corpus([sample], tok_path, os.path.join(out, "sample"), append_eod=True)
+    ds = IndexedDataset(os.path.join(out, "sample_text_document"))
+    print(f"\n3. encode: {summary.documents} documents, {summary.tokens} tokens "
+          f"-> {', '.join(summary.outputs)}")
+    print(f"   read back: {len(ds)} documents, dtype {ds.dtype}, first: {ds[0][:12].tolist()} ...")
+    ok = all(tok.decode(ds[i][:-1].tolist()) == lines[i] for i in range(len(ds)))
+    print(f"   every document decodes to its line: {ok}")
+    return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,15 +173,49 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a malformed line (empty, invalid UTF-8): report and skip, or stop")
     t.set_defaults(func=cmd_train_seg)
 
+    v = sub.add_parser("train-vocab", help="train a byte-level BPE vocabulary")
+    v.add_argument("inputs", nargs="+", help=".txt/.jsonl files or globs, plain, .gz or .zst")
+    v.add_argument("--vocab-size", type=int, required=True, help="tokens: 256 bytes + merges + specials")
+    v.add_argument("-o", "--output", required=True, help="tokenizer file to write (.ztok)")
+    v.add_argument("--pretokenizer", choices=["segment", "regex"], default="segment",
+                   help="segment: word segmentation for Chinese (default); regex: cl100k pattern alone")
+    v.add_argument("--special-tokens", nargs="*", default=[EOD], help=f"special tokens (default {EOD})")
+    v.add_argument("--min-frequency", type=int, default=2, help="stop merging pairs rarer than this")
+    v.add_argument("--threads", type=int, default=0, help="threads (0 = all cores)")
+    v.add_argument("--json-key", action="append", default=None, help="JSON key(s) of .jsonl inputs (default text)")
+    v.add_argument("--seg-model", help="segmentation model for --pretokenizer segment (default: shipped)")
+    v.add_argument("--on-error", choices=["skip", "fail"], default="skip",
+                   help="bad records (invalid UTF-8 or JSON): report and skip, or stop")
+    v.add_argument("--export-hf", metavar="DIR", help="also write DIR/tokenizer.json for HF tokenizers")
+    v.add_argument("--export-tiktoken", metavar="FILE", help="also write a .tiktoken rank file")
+    v.set_defaults(func=cmd_train_vocab)
+
+    e = sub.add_parser("encode", help="encode a corpus to Megatron .bin/.idx (or .npy)")
+    e.add_argument("inputs", nargs="+", help=".txt (a document a line) / .jsonl files or globs, plain, .gz or .zst")
+    e.add_argument("--tokenizer", required=True, help="tokenizer file (.ztok)")
+    e.add_argument("--output-prefix", required=True, help="writes PREFIX_<key>_document.bin/.idx")
+    e.add_argument("--json-key", action="append", default=None, help="JSON key(s) to encode (default text)")
+    e.add_argument("--append-eod", action="store_true", help=f"end each document with {EOD}")
+    e.add_argument("--workers", type=int, default=0, help="encoding threads (0 = all cores)")
+    e.add_argument("--format", choices=["megatron", "npy"], default="megatron")
+    e.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    e.add_argument("--on-error", choices=["skip", "fail"], default="skip",
+                   help="bad records (invalid JSON or UTF-8, missing key): report and skip, or stop")
+    e.set_defaults(func=cmd_encode)
+
     d = sub.add_parser("demo", help="run the pipeline on the bundled sample and show the result")
     d.add_argument("--input", help="a text file to use instead of the bundled sample")
-    d.add_argument("--show", type=int, default=12, help="how many lines to print")
+    d.add_argument("--out", help="folder for the outputs (default: a new temporary folder)")
+    d.add_argument("--vocab-size", type=int, default=600, help="vocabulary size for the sample")
+    d.add_argument("--show", type=int, default=6, help="how many segmented lines to print")
     d.set_defaults(func=cmd_demo)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "json_key", "") is None:
+        args.json_key = ["text"]
     try:
         return args.func(args)
     except BrokenPipeError:  # the reader went away (zhtok ... | head): not an error

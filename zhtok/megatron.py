@@ -97,7 +97,7 @@ class IndexedDatasetWriter:
     int64); use :func:`dtype_for_vocab` to pick it as Megatron does.
     """
 
-    def __init__(self, prefix: str | os.PathLike, dtype: Any) -> None:
+    def __init__(self, prefix: str | os.PathLike, dtype: Any, _resume: "dict | None" = None) -> None:
         self._state = "closed"  # until the file is open, __del__ has nothing to do
         self.prefix = os.fspath(prefix)
         self.dtype = _token_dtype(dtype)
@@ -107,9 +107,49 @@ class IndexedDatasetWriter:
         self.idx_path = self.prefix + ".idx"
         self._bin_tmp = self.bin_path + ".tmp"
         self._idx_tmp = self.idx_path + ".tmp"
+        self._len_tmp = self.prefix + ".lengths.tmp"  # lengths made durable by checkpoint()
         self._lengths = array("q")
-        self._bin = open(self._bin_tmp, "wb", buffering=1 << 20)
+        if _resume is None:
+            self._bin = open(self._bin_tmp, "wb", buffering=1 << 20)
+            open(self._len_tmp, "wb").close()
+        else:
+            self._reopen(_resume)
+        self._saved = len(self._lengths)
         self._state = "open"
+
+    @classmethod
+    def resume(cls, prefix: str | os.PathLike, dtype: Any, state: dict) -> "IndexedDatasetWriter":
+        """Reopens the temporary files of an interrupted writer at the point its
+        :meth:`checkpoint` returned ``state``; what was written after it is discarded, so the
+        result is byte-identical to an uninterrupted run."""
+        return cls(prefix, dtype, _resume=state)
+
+    def _reopen(self, state: dict) -> None:
+        docs, nbytes = int(state["documents"]), int(state["bin_bytes"])
+        for path, need in ((self._bin_tmp, nbytes), (self._len_tmp, docs * 8)):
+            if not os.path.exists(path) or os.path.getsize(path) < need:
+                raise FormatError(f"{path}: cannot resume: the file is missing or shorter than its checkpoint")
+        with open(self._len_tmp, "r+b") as f:
+            self._lengths.frombytes(f.read(docs * 8))
+            f.truncate(docs * 8)
+        if sum(self._lengths) * self.dtype.itemsize != nbytes:
+            raise FormatError(f"{self._len_tmp}: cannot resume: lengths disagree with {self._bin_tmp}")
+        self._bin = open(self._bin_tmp, "r+b", buffering=1 << 20)
+        self._bin.truncate(nbytes)
+        self._bin.seek(nbytes)
+
+    def checkpoint(self) -> dict:
+        """Makes every document added so far durable and returns the state that
+        :meth:`resume` continues from."""
+        self._check_open()
+        self._bin.flush()
+        os.fsync(self._bin.fileno())
+        with open(self._len_tmp, "ab") as f:
+            f.write(self._lengths[self._saved:].tobytes())
+            f.flush()
+            os.fsync(f.fileno())
+        self._saved = len(self._lengths)
+        return {"documents": len(self._lengths), "bin_bytes": self._bin.tell()}
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -201,6 +241,7 @@ class IndexedDatasetWriter:
             self.abort()
             raise
         self._state = "finalized"
+        _remove(self._len_tmp)
 
     def _write_index(self) -> None:
         n = len(self._lengths)
@@ -218,6 +259,14 @@ class IndexedDatasetWriter:
             f.flush()
             os.fsync(f.fileno())
 
+    def suspend(self) -> None:
+        """Stops writing and keeps the temporary files, for :meth:`resume` from the last
+        checkpoint. Does nothing once finalized or aborted."""
+        if self._state != "open":
+            return
+        self._state = "suspended"
+        self._bin.close()
+
     def abort(self) -> None:
         """Stops writing and removes the temporary files; final names are left as they were."""
         if self._state == "finalized":
@@ -226,11 +275,8 @@ class IndexedDatasetWriter:
         try:
             self._bin.close()
         finally:
-            for path in (self._bin_tmp, self._idx_tmp):
-                try:
-                    os.remove(path)
-                except FileNotFoundError:
-                    pass
+            for path in (self._bin_tmp, self._idx_tmp, self._len_tmp):
+                _remove(path)
 
     def __enter__(self) -> "IndexedDatasetWriter":
         return self
@@ -260,6 +306,13 @@ class IndexedDatasetWriter:
             f"IndexedDatasetWriter({self.prefix!r}, {self.dtype.name}, "
             f"documents={len(self._lengths)}, {self._state})"
         )
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def _replace_pair(bin_tmp: str, bin_path: str, idx_tmp: str, idx_path: str) -> None:

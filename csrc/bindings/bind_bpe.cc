@@ -162,6 +162,14 @@ void bind_bpe(py::module_& m) {
           py::arg("ids"))
       .def("id_to_token", [](const Tokenizer& tok, uint32_t id) { return py::bytes(tok.token_bytes(id)); },
            py::arg("id"))
+      .def(
+          "with_regex_pretokenizer",
+          [](const Tokenizer& t) {
+            return std::make_shared<Tokenizer>(bpe::PretokenizerKind::Regex, nullptr,
+                                               t.model().merges(), t.special_tokens());
+          },
+          "The same merges and special tokens behind the regex pre-tokenizer alone: what an "
+          "exported tokenizer.json or .tiktoken file computes.")
       .def_property_readonly("vocab_size", &Tokenizer::vocab_size)
       .def_property_readonly("special_tokens", &Tokenizer::special_tokens)
       .def_property_readonly("num_merges", [](const Tokenizer& t) { return t.model().merges().size(); })

@@ -1,0 +1,186 @@
+"""Byte-level BPE: pre-tokenizers, training, encoding, files and exports."""
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import zhtok
+from zhtok import _core
+from zhtok.bpe import EOD, Tokenizer, train_tokenizer
+from zhtok.errors import FormatError, InputError
+
+MIXED = (
+    "自然语言处理是人工智能的一个分支。我们用BPE算法学习子词词表，再把语料编码成token序列。\n"
+    "The quick brown fox jumps over the lazy dog; it's 2024 and we're encoding 123456 tokens!\n"
+    "南京市长江大桥于1968年建成通车，是长江上第一座由中国自行设计和建造的双层式铁路、公路两用桥梁。\n"
+)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "mixed.txt"
+    path.write_text(MIXED * 40, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def seg_tok(corpus):
+    return train_tokenizer([corpus], 400, min_frequency=1)[0]
+
+
+@pytest.fixture(scope="module")
+def regex_tok(corpus):
+    return train_tokenizer([corpus], 400, pretokenizer="regex", min_frequency=1)[0]
+
+
+@pytest.fixture(scope="module")
+def default_tok():
+    return Tokenizer.default()
+
+
+def test_regex_split_matches_the_regex_module():
+    regex = pytest.importorskip("regex")
+    pat = regex.compile(_core.REGEX_PATTERN)
+    rng = random.Random(0)
+    alphabet = list(" \t\n\r'sdtrevlmSDTREVLM1２中文,.!?😀\u3000\u00a0_-x")
+    for text in [MIXED] + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(3000)]:
+        assert _core.regex_split(text) == pat.findall(text), repr(text)
+
+
+@given(st.text())
+def test_regex_split_covers_any_text(text):
+    assert "".join(_core.regex_split(text)) == text
+
+
+def test_training_is_deterministic_and_thread_independent(corpus, seg_tok):
+    one = train_tokenizer([corpus], 400, min_frequency=1, threads=1)[0]
+    two = train_tokenizer([corpus], 400, min_frequency=1, threads=2, batch_bytes=100)[0]
+    assert one._core.merges == two._core.merges == seg_tok._core.merges
+
+
+def test_small_corpus_stops_when_pairs_run_out(corpus):
+    tok = train_tokenizer([corpus], 5000, min_frequency=1)[0]
+    assert 400 < tok.vocab_size < 5000 and tok.eod_id == tok.vocab_size - 1
+
+
+def test_vocab_layout(seg_tok):
+    assert seg_tok.vocab_size == 400
+    assert seg_tok.special_tokens == {EOD: 399} and seg_tok.eod_id == 399
+    assert seg_tok.id_to_token(ord("a")) == b"a"
+    assert seg_tok.token_to_id("a") == ord("a") and seg_tok.token_to_id(EOD) == 399
+    assert seg_tok.token_to_id("不在词表里的很长的一串字") is None
+
+
+def test_segment_merges_stay_inside_words(seg_tok):
+    # 市长 crosses the words 南京市/长江: a segment tokenizer never makes that token.
+    assert seg_tok.token_to_id("市长") is None
+    words = zhtok.cut("南京市长江大桥")
+    for i in seg_tok.encode("南京市长江大桥"):
+        piece = seg_tok.id_to_token(i).decode("utf-8", "ignore")
+        assert any(piece in w for w in words)
+
+
+@pytest.mark.parametrize("which", ["seg_tok", "regex_tok", "default_tok"])
+def test_round_trip_examples(request, which):
+    tok = request.getfixturevalue(which)
+    for text in [MIXED, "", " ", "\x00", "😀👍🏽", "𠀀𪜀", "a\u0301", "\ud800x\udfff", "  \n\n\t ", EOD]:
+        assert tok.decode(tok.encode(text)) == text
+
+
+@given(st.text())
+def test_round_trip_any_str(text):
+    tok = Tokenizer.default()
+    assert tok.decode(tok.encode(text)) == text
+
+
+@given(st.lists(st.text(max_size=30), max_size=12), st.integers(0, 3))
+def test_batch_equals_single(texts, threads):
+    tok = Tokenizer.default()
+    assert tok.encode_batch(texts, threads=threads) == [tok.encode(t) for t in texts]
+    flat, lengths = tok.encode_to_numpy(texts, threads=threads)
+    assert lengths.tolist() == [len(tok.encode(t)) for t in texts]
+    assert flat.tolist() == [i for t in texts for i in tok.encode(t)]
+
+
+def test_long_pieces_use_the_same_merges(regex_tok):
+    # Pieces over 64 bytes take the heap path; the result must equal the short path's.
+    word = "encodingencoding" * 20
+    ids = regex_tok.encode(word)
+    assert regex_tok.decode(ids) == word
+    half = regex_tok.encode(word[:32])
+    assert len(ids) <= 20 * len(half)
+
+
+def test_special_tokens(seg_tok):
+    text = f"前文{EOD}后文"
+    plain = seg_tok.encode(text)
+    special = seg_tok.encode(text, allow_special=True)
+    assert seg_tok.eod_id not in plain and seg_tok.eod_id in special
+    assert seg_tok.decode(special) == text
+
+
+def test_offsets(default_tok):
+    text = "南京市长江大桥 and GPT3😀"
+    spans = default_tok.encode_with_offsets(text)
+    assert [i for i, _, _ in spans] == default_tok.encode(text)
+    assert spans[0][1] == 0 and spans[-1][2] == len(text)
+    for (_, s1, e1), (_, s2, _) in zip(spans, spans[1:]):
+        assert s1 <= e1 and s2 >= s1 and s2 <= e1 + 1
+
+
+def test_file_round_trip_and_corruption(tmp_path, seg_tok):
+    path = tmp_path / "t.ztok"
+    seg_tok.save(path)
+    again = Tokenizer.from_file(path)
+    assert again.encode(MIXED) == seg_tok.encode(MIXED) and again.pretokenizer == "segment"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 1
+    (tmp_path / "bad.ztok").write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="checksum"):
+        Tokenizer.from_file(tmp_path / "bad.ztok")
+    (tmp_path / "short.ztok").write_bytes(bytes(data[:100]))
+    with pytest.raises(FormatError, match="truncated"):
+        Tokenizer.from_file(tmp_path / "short.ztok")
+
+
+def test_bad_records_are_reported(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(b'{"text": "good one"}\n{"text": \n{"other": "x"}\n' + b'{"text": "\xff"}\n' + b'[1]\n')
+    tok, stats = train_tokenizer([path], 300, min_frequency=1)
+    assert [(b.line, b.reason.split(" ")[0]) for b in stats.bad] == [
+        (2, "invalid"), (3, "key"), (4, "invalid"), (5, "JSON")]
+    with pytest.raises(InputError, match=f"{path}:2: invalid JSON"):
+        train_tokenizer([path], 300, on_error="fail")
+
+
+def test_missing_input_is_an_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        train_tokenizer([tmp_path / "nope*.txt"], 300)
+
+
+def test_tiktoken_export_gives_the_same_ids(tmp_path, regex_tok):
+    tiktoken = pytest.importorskip("tiktoken")
+    enc = regex_tok.tiktoken_encoding()
+    for text in MIXED.split("\n") + ["it's   x", "  中文  \n\n 1234567"]:
+        assert enc.encode_ordinary(text) == regex_tok.encode(text)
+    regex_tok.export_tiktoken(tmp_path / "r.tiktoken")
+    from tiktoken.load import load_tiktoken_bpe
+
+    assert load_tiktoken_bpe(str(tmp_path / "r.tiktoken")) == regex_tok.to_tiktoken_ranks()
+    assert isinstance(tiktoken.Encoding, type)
+
+
+def test_hf_export_gives_the_same_ids(tmp_path, regex_tok):
+    tokenizers = pytest.importorskip("tokenizers")
+    path = regex_tok.export_hf(tmp_path / "hf")
+    hf = tokenizers.Tokenizer.from_file(path)
+    for text in MIXED.split("\n") + ["it's   x", "  中文  \n\n 1234567", "😀 a\u0301"]:
+        assert hf.encode(text).ids == regex_tok.encode(text)
+        assert hf.decode(regex_tok.encode(text)) == text
+    assert hf.token_to_id(EOD) == regex_tok.eod_id
+
+
+def test_default_tokenizer_is_the_shipped_one(default_tok):
+    assert default_tok.vocab_size == 32000 and default_tok.pretokenizer == "segment"
+    assert default_tok.eod_id == 31999

@@ -1,0 +1,242 @@
+"""Encoding a corpus into token streams: Megatron-LM's indexed dataset (``.bin``/``.idx``) or a
+flat ``.npy`` for nanoGPT-style loaders.
+
+Nothing is lost: outputs are written under temporary names and renamed when complete; the run
+checkpoints its position so that ``resume=True`` after a kill continues and yields files
+byte-identical to an uninterrupted run; bad records are reported with file and line."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .bpe import Tokenizer
+from .corpus import BadRecord, CorpusReader, expand_inputs
+from .errors import InputError
+from .megatron import IndexedDatasetWriter, dtype_for_vocab
+
+
+@dataclass
+class EncodeSummary:
+    documents: int = 0
+    tokens: int = 0
+    bytes_read: int = 0
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    bad: list[BadRecord] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        rate = self.bytes_read / 1e6 / self.seconds if self.seconds else 0.0
+        lines = [f"{self.documents:,} documents, {self.tokens:,} tokens from {self.bytes_read / 1e6:,.1f} MB "
+                 f"in {self.seconds:.1f}s ({rate:,.1f} MB/s); {len(self.bad)} records skipped"]
+        reasons: dict[str, int] = {}
+        for b in self.bad:
+            kind = b.reason.split(":")[0]
+            reasons[kind] = reasons.get(kind, 0) + 1
+        lines += [f"  skipped {n}: {r}" for r, n in sorted(reasons.items())]
+        lines += [f"  wrote {p}" for p in self.outputs]
+        return "\n".join(lines)
+
+
+class NpyTokenWriter:
+    """A flat 1-D ``.npy`` of all tokens, streamed: the header is reserved at the start and
+    filled in with the final length by finalize(); written to ``.tmp`` and renamed."""
+
+    _HEADER_BYTES = 128
+
+    def __init__(self, path: str, dtype, _resume: dict | None = None):
+        self.path, self.dtype = path, np.dtype(dtype).newbyteorder("<")
+        self._tmp = path + ".tmp"
+        if _resume is None:
+            self._f = open(self._tmp, "wb")
+            self._f.write(b"\0" * self._HEADER_BYTES)
+            self.count = 0
+        else:
+            self.count = int(_resume["tokens"])
+            self._f = open(self._tmp, "r+b")
+            self._f.truncate(self._HEADER_BYTES + self.count * self.dtype.itemsize)
+            self._f.seek(0, os.SEEK_END)
+
+    @classmethod
+    def resume(cls, path: str, dtype, state: dict) -> "NpyTokenWriter":
+        return cls(path, dtype, _resume=state)
+
+    def add_document(self, tokens: np.ndarray) -> None:
+        self._f.write(np.ascontiguousarray(tokens, dtype=self.dtype).tobytes())
+        self.count += len(tokens)
+
+    def checkpoint(self) -> dict:
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        return {"tokens": self.count}
+
+    def finalize(self) -> None:
+        header = {"descr": self.dtype.str, "fortran_order": False, "shape": (self.count,)}
+        text = b"\x93NUMPY\x01\x00"
+        body = repr(header).encode("latin1")
+        pad = self._HEADER_BYTES - len(text) - 2 - len(body) - 1
+        self._f.seek(0)
+        self._f.write(text + (len(body) + pad + 1).to_bytes(2, "little") + body + b" " * pad + b"\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        self._f.close()
+        os.replace(self._tmp, self.path)
+
+    def suspend(self) -> None:
+        self._f.close()
+
+
+def _fingerprint(inputs: list[str], tokenizer_path: str, options: dict) -> str:
+    h = hashlib.sha256()
+    for p in inputs + [tokenizer_path]:
+        st = os.stat(p)
+        h.update(f"{os.path.abspath(p)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    h.update(json.dumps(options, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:
+    """Batches of (key, text), cut only between lines, with the (file index, line) reached."""
+    batch: list[tuple[str, str]] = []
+    size, last = 0, (0, 0)
+    index = {p: i for i, p in enumerate(reader.paths)}
+    for path, line, key, text in reader:
+        pos = (index[path], line)
+        if size >= batch_bytes and pos != last:
+            yield batch, last
+            batch, size = [], 0
+        batch.append((key, text))
+        size += len(text)
+        last = pos
+    if batch:
+        yield batch, last
+
+
+def _prefetch(it: Iterator, depth: int = 4) -> Iterator:
+    """Runs it on a background thread: reading and parsing overlap with encoding (which
+    releases the GIL)."""
+    q: queue.Queue = queue.Queue(depth)
+    done = object()
+
+    def run() -> None:
+        try:
+            for item in it:
+                q.put(item)
+            q.put(done)
+        except BaseException as e:  # re-raised in the consumer
+            q.put(e)
+
+    threading.Thread(target=run, daemon=True).start()
+    while True:
+        item = q.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def encode_corpus(
+    inputs: Iterable[str | os.PathLike],
+    tokenizer: str | os.PathLike,
+    output_prefix: str | os.PathLike,
+    json_keys: Iterable[str] = ("text",),
+    append_eod: bool = False,
+    workers: int = 0,
+    fmt: str = "megatron",
+    resume: bool = False,
+    on_error: str = "skip",
+    progress: bool = False,
+    batch_bytes: int = 4 << 20,
+) -> EncodeSummary:
+    """Encodes every document of inputs (.txt a document a line, .jsonl under json_keys; plain,
+    .gz or .zst) in input order and writes ``{prefix}_{key}_document.bin/.idx`` (megatron) or
+    ``{prefix}_{key}.npy`` (npy). ``workers`` threads encode (0 = all cores)."""
+    if fmt not in ("megatron", "npy"):
+        raise ValueError(f"format must be 'megatron' or 'npy', not {fmt!r}")
+    t0 = time.monotonic()
+    tok = Tokenizer.from_file(tokenizer)
+    keys = list(json_keys)
+    paths = expand_inputs(inputs)
+    prefix = os.fspath(output_prefix)
+    os.makedirs(os.path.dirname(prefix) or ".", exist_ok=True)
+    dtype = dtype_for_vocab(tok.vocab_size)
+    eod = tok.eod_id if append_eod else None
+    options = {"keys": keys, "append_eod": append_eod, "format": fmt}
+    state_path = prefix + ".progress.json"
+    fp = _fingerprint(paths, os.fspath(tokenizer), options)
+
+    def out_path(key: str) -> str:
+        return f"{prefix}_{key}_document" if fmt == "megatron" else f"{prefix}_{key}.npy"
+
+    summary = EncodeSummary()
+    skip_to = (-1, 0)
+    writers: dict[str, object] = {}
+    if resume and os.path.exists(state_path):
+        with open(state_path, encoding="utf-8") as f:
+            state = json.load(f)
+        if state["fingerprint"] != fp:
+            raise InputError(f"{state_path}: the inputs, tokenizer or options changed since the interrupted run; "
+                             "remove it to start over")
+        skip_to = tuple(state["position"])
+        summary.documents, summary.tokens = state["documents"], state["tokens"]
+        cls = IndexedDatasetWriter if fmt == "megatron" else NpyTokenWriter
+        writers = {k: cls.resume(out_path(k), dtype, s) for k, s in state["writers"].items()}
+    for k in keys:
+        if k not in writers:
+            writers[k] = IndexedDatasetWriter(out_path(k), dtype) if fmt == "megatron" else NpyTokenWriter(out_path(k), dtype)
+
+    # A resumed run reads its inputs from the start (skipping what is written), so it finds
+    # the same bad records again.
+    reader = CorpusReader(paths, keys, on_error)
+    last_show = 0.0
+    try:
+        for batch, position in _prefetch(_batches(reader, batch_bytes)):
+            if position <= skip_to:
+                continue
+            texts = [t for _, t in batch]
+            flat, lengths = tok.encode_to_numpy(texts, threads=workers)
+            starts = np.concatenate(([0], np.cumsum(lengths)))
+            for (key, _), a, b in zip(batch, starts[:-1], starts[1:]):
+                doc = flat[a:b]
+                if eod is not None:
+                    doc = np.append(doc, np.uint32(eod))
+                writers[key].add_document(doc)
+                summary.tokens += len(doc)
+            summary.documents += len(batch)
+            state = {"fingerprint": fp, "position": list(position), "documents": summary.documents,
+                     "tokens": summary.tokens,
+                     "writers": {k: w.checkpoint() for k, w in writers.items()}}
+            tmp = state_path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(state, f)
+            os.replace(tmp, state_path)
+            now = time.monotonic()
+            if progress and now - last_show > 0.5:
+                last_show = now
+                mb, dt = reader.stats.bytes / 1e6, now - t0
+                print(f"\rencoding: {mb:,.0f} MB, {mb / dt:,.1f} MB/s, {summary.tokens / dt / 1e6:,.2f}M tokens/s, "
+                      f"{summary.documents:,} documents", end="", file=sys.stderr, flush=True)
+        for k, w in writers.items():
+            w.finalize()
+            summary.outputs += [w.bin_path, w.idx_path] if fmt == "megatron" else [w.path]
+    except BaseException:
+        for w in writers.values():  # temporary files stay for resume
+            w.suspend()
+        raise
+    if os.path.exists(state_path):
+        os.remove(state_path)
+    if progress:
+        print(file=sys.stderr)
+    summary.bytes_read = reader.stats.bytes
+    summary.bad = reader.stats.bad
+    summary.seconds = time.monotonic() - t0
+    return summary
