@@ -37,10 +37,13 @@ std::vector<std::vector<uint32_t>> encode_many(const Tokenizer& tok, const std::
   return out;
 }
 
-std::vector<TextArg> text_args(py::iterable texts) {
+// Converts texts with the GIL held, then encodes them without it.
+std::vector<std::vector<uint32_t>> encode_iterable(const Tokenizer& tok, py::iterable texts,
+                                                   size_t threads, bool allow_special) {
   std::vector<TextArg> args;
   for (py::handle h : texts) args.emplace_back(h, "strict");
-  return args;
+  py::gil_scoped_release release;
+  return encode_many(tok, args, threads, allow_special);
 }
 
 py::str decode_str(const std::string& bytes) {
@@ -82,24 +85,13 @@ void bind_bpe(py::module_& m) {
       .def(
           "encode_batch",
           [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
-            auto args = text_args(texts);
-            std::vector<std::vector<uint32_t>> ids;
-            {
-              py::gil_scoped_release release;
-              ids = encode_many(tok, args, threads, allow_special);
-            }
-            return ids;
+            return encode_iterable(tok, texts, threads, allow_special);
           },
           py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
       .def(
           "encode_batch_to_numpy",
           [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
-            auto args = text_args(texts);
-            std::vector<std::vector<uint32_t>> ids;
-            {
-              py::gil_scoped_release release;
-              ids = encode_many(tok, args, threads, allow_special);
-            }
+            auto ids = encode_iterable(tok, texts, threads, allow_special);
             size_t total = 0;
             for (auto& v : ids) total += v.size();
             py::array_t<uint32_t> flat(total);
