@@ -241,6 +241,8 @@ def train_tokenizer(
                  f"{counter.distinct:,} distinct pre-tokens")
     if batch:
         counter.add(batch, threads)
+    show(f"counting: segmenting {counter.distinct:,} distinct pieces", final=False)
+    counter.finish(threads)
     mb = reader.stats.bytes / 1e6
     show(f"counting: {mb:,.0f} MB, {counter.total:,} pre-tokens, {counter.distinct:,} distinct "
          f"({len(reader.stats.bad)} bad records) in {time.monotonic() - t0:.1f}s", final=True)

@@ -205,7 +205,15 @@ void bind_bpe(py::module_& m) {
             c.add(texts, thread_count(threads, texts.size()));
           },
           py::arg("texts"), py::arg("threads") = 0)
-      .def_property_readonly("distinct", [](const train::PretokenCounter& c) { return c.counts().size(); })
+      .def(
+          "finish",
+          [](train::PretokenCounter& c, size_t threads) {
+            py::gil_scoped_release release;
+            c.finish(thread_count(threads, c.pending()));
+          },
+          py::arg("threads") = 0,
+          "Cuts the counted Chinese pieces into words; call before train().")
+      .def_property_readonly("distinct", [](const train::PretokenCounter& c) { return c.counts().size() + c.pending(); })
       .def_property_readonly("total", &train::PretokenCounter::total)
       .def(
           "train",
@@ -214,6 +222,7 @@ void bind_bpe(py::module_& m) {
              std::shared_ptr<segment::SegModel> seg, std::optional<py::function> progress) {
             if (vocab_size < 256 + specials.size())
               throw py::value_error("vocab_size must be at least 256 + the number of special tokens");
+            if (c.pending()) throw py::value_error("call finish() before train()");
             train::BpeTrainOptions opt;
             opt.num_merges = vocab_size - 256 - specials.size();
             opt.min_frequency = min_frequency;

@@ -101,7 +101,8 @@ Pretokenizer::Pretokenizer(PretokenizerKind kind, std::shared_ptr<const segment:
   }
 }
 
-void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRange>& out) const {
+void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRange>& out,
+                         bool use_cache) const {
   decode_utf8(text, s.runes, InvalidUtf8::Fail, /*allow_surrogates=*/true);
   const Runes& r = s.runes;
   s.pieces.clear();
@@ -110,30 +111,33 @@ void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRang
     bool han = false;
     if (kind_ == PretokenizerKind::Segment)
       for (uint32_t k = b; k < e && !han; ++k) han = classify(r.cps[k]) == CharClass::Han;
-    if (han) cut_words(text, r, b, e, s, out);
+    if (han) cut_words(text, r, b, e, s, out, use_cache);
     else out.emplace_back(r.offs[b], r.offs[e]);
   }
 }
 
 void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, uint32_t e,
-                             Scratch& s, std::vector<ByteRange>& out) const {
+                             Scratch& s, std::vector<ByteRange>& out, bool use_cache) const {
   // The piece is an optional mark and a run of letters. The mark (say "，" before "中国")
   // becomes a pre-token of its own: attached, it would merge across a word boundary.
   uint32_t letters = is_letter(r.cps[b]) ? b : b + 1;
   if (letters > b) out.emplace_back(r.offs[b], r.offs[letters]);
   std::string key(text.substr(r.offs[letters], r.offs[e] - r.offs[letters]));
-  auto it = s.cut_cache.find(key);
+  auto it = use_cache ? s.cut_cache.find(key) : s.cut_cache.end();
+  std::vector<uint32_t> fresh;
   if (it == s.cut_cache.end()) {
-    if (s.cut_cache.size() > (1u << 20)) s.cut_cache.clear();  // bounded memory
     Runes piece;
     piece.cps.assign(r.cps.begin() + letters, r.cps.begin() + e);
     piece.offs.assign(piece.cps.size() + 1, 0);
-    std::vector<uint32_t> ends;
-    for (const segment::Span& w : segmenter_->segment(piece)) ends.push_back(w.end);
-    it = s.cut_cache.emplace(std::move(key), std::move(ends)).first;
+    for (const segment::Span& w : segmenter_->segment(piece)) fresh.push_back(w.end);
+    if (use_cache) {
+      if (s.cut_cache.size() > (1u << 18)) s.cut_cache.clear();  // bounded memory
+      it = s.cut_cache.emplace(std::move(key), fresh).first;
+    }
   }
+  const std::vector<uint32_t>& ends = it == s.cut_cache.end() ? fresh : it->second;
   uint32_t start = letters;
-  for (uint32_t end : it->second) {
+  for (uint32_t end : ends) {
     out.emplace_back(r.offs[start], r.offs[letters + end]);
     start = letters + end;
   }

@@ -48,14 +48,16 @@ class Pretokenizer {
   };
   // Pre-tokens of text (UTF-8, or WTF-8 with lone surrogates) as byte ranges, in order, covering
   // it exactly. Safe to call from many threads with one Scratch each.
-  void split(std::string_view text, Scratch& scratch, std::vector<ByteRange>& out) const;
+  // use_cache=false when every piece is known to be new (no use remembering it).
+  void split(std::string_view text, Scratch& scratch, std::vector<ByteRange>& out,
+             bool use_cache = true) const;
 
   PretokenizerKind kind() const { return kind_; }
   const std::shared_ptr<const segment::SegModel>& seg_model() const { return seg_model_; }
 
  private:
   void cut_words(std::string_view text, const Runes& runes, uint32_t begin, uint32_t end,
-                 Scratch& scratch, std::vector<ByteRange>& out) const;
+                 Scratch& scratch, std::vector<ByteRange>& out, bool use_cache) const;
 
   PretokenizerKind kind_;
   std::shared_ptr<const segment::SegModel> seg_model_;

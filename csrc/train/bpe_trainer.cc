@@ -4,36 +4,85 @@
 #include <queue>
 #include <thread>
 
+#include "common/char_class.h"
+#include "common/utf8.h"
+
 namespace zhtok::train {
 
-void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads) {
-  threads = std::max<size_t>(1, std::min(threads, texts.size()));
-  std::vector<std::unordered_map<std::string, uint64_t>> local(threads);
+namespace {
+
+// Runs work(t) for t in [0, threads) and rethrows the first error.
+template <typename Work>
+void run_threads(size_t threads, Work&& work) {
   std::vector<std::exception_ptr> errors(threads);
-  auto work = [&](size_t t) {
+  auto guarded = [&](size_t t) {
     try {
-      bpe::Pretokenizer::Scratch scratch;
-      std::vector<bpe::ByteRange> pieces;
-      for (size_t i = t; i < texts.size(); i += threads) {
-        pieces.clear();
-        pre_->split(texts[i], scratch, pieces);
-        for (auto [b, e] : pieces) ++local[t][texts[i].substr(b, e - b)];
-      }
+      work(t);
     } catch (...) {
       errors[t] = std::current_exception();
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(guarded, t);
+  guarded(0);
   for (auto& th : pool) th.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
-  for (auto& m : local)
-    for (auto& [piece, c] : m) {
-      counts_[piece] += c;
-      total_ += c;
+}
+
+}  // namespace
+
+void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads) {
+  threads = std::max<size_t>(1, std::min(threads, texts.size()));
+  const bool segment = pre_->kind() == bpe::PretokenizerKind::Segment;
+  struct Local {
+    std::unordered_map<std::string, uint64_t> plain, han;
+  };
+  std::vector<Local> local(threads);
+  run_threads(threads, [&](size_t t) {
+    Runes runes, piece_runes;
+    std::vector<bpe::ByteRange> pieces;
+    for (size_t i = t; i < texts.size(); i += threads) {
+      decode_utf8(texts[i], runes, InvalidUtf8::Fail, true);
+      pieces.clear();
+      bpe::regex_split(runes.cps.data(), runes.size(), pieces);
+      for (auto [b, e] : pieces) {
+        std::string piece = texts[i].substr(runes.offs[b], runes.offs[e] - runes.offs[b]);
+        bool han = false;
+        for (uint32_t k = b; k < e && segment && !han; ++k) han = classify(runes.cps[k]) == CharClass::Han;
+        ++(han ? local[t].han : local[t].plain)[std::move(piece)];
+      }
     }
+  });
+  for (auto& l : local) {
+    for (auto& [piece, c] : l.plain) counts_[piece] += c, total_ += c;
+    for (auto& [piece, c] : l.han) han_pieces_[piece] += c, total_ += c;
+  }
+}
+
+void PretokenCounter::finish(size_t threads) {
+  if (han_pieces_.empty()) return;
+  std::vector<const std::pair<const std::string, uint64_t>*> todo;
+  for (const auto& kv : han_pieces_) todo.push_back(&kv);
+  threads = std::max<size_t>(1, std::min(threads, todo.size()));
+  std::vector<std::unordered_map<std::string, uint64_t>> local(threads);
+  std::vector<uint64_t> added(threads, 0);
+  run_threads(threads, [&](size_t t) {
+    bpe::Pretokenizer::Scratch scratch;
+    std::vector<bpe::ByteRange> words;
+    for (size_t i = t; i < todo.size(); i += threads) {
+      const auto& [piece, count] = *todo[i];
+      words.clear();
+      pre_->split(piece, scratch, words, /*use_cache=*/false);
+      for (auto [b, e] : words) local[t][piece.substr(b, e - b)] += count;
+      added[t] += count * (words.size() - 1);
+    }
+  });
+  for (size_t t = 0; t < threads; ++t) {
+    for (auto& [word, c] : local[t]) counts_[word] += c;
+    total_ += added[t];
+  }
+  han_pieces_.clear();
 }
 
 namespace {

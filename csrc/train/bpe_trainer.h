@@ -15,19 +15,26 @@
 
 namespace zhtok::train {
 
+// Counts pre-tokens. Design note: segmenting is the slow part of the segment pre-tokenizer,
+// and a regex piece of Chinese is cut the same way wherever it occurs, so add() only counts
+// regex pieces and finish() segments each distinct Chinese piece once, weighted by its count.
 class PretokenCounter {
  public:
   explicit PretokenCounter(std::shared_ptr<const bpe::Pretokenizer> pre) : pre_(std::move(pre)) {}
-  // Counts the pre-tokens of texts on `threads` threads (each with its own scratch), then
-  // merges the counts. Text must be UTF-8 (or WTF-8 from Python str).
+  // Counts the regex pieces of texts on `threads` threads, then merges the counts. Text must
+  // be UTF-8 (or WTF-8 from Python str).
   void add(const std::vector<std::string>& texts, size_t threads);
+  // Cuts the pieces that hold Chinese into words (segment pre-tokenizer), on threads.
+  void finish(size_t threads);
+  // Pre-token counts; call finish() first.
   const std::unordered_map<std::string, uint64_t>& counts() const { return counts_; }
   uint64_t total() const { return total_; }
+  size_t pending() const { return han_pieces_.size(); }
 
  private:
   std::shared_ptr<const bpe::Pretokenizer> pre_;
-  std::unordered_map<std::string, uint64_t> counts_;
-  uint64_t total_ = 0;
+  std::unordered_map<std::string, uint64_t> counts_, han_pieces_;
+  uint64_t total_ = 0;  // regex pieces until finish(), then pre-tokens
 };
 
 struct BpeTrainOptions {
