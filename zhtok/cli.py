@@ -102,6 +102,28 @@ def cmd_encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Runs the benchmark suite of a source checkout (benchmarks/ beside the zhtok package)."""
+    import importlib
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "benchmarks" / "__init__.py").exists():
+        print("zhtok bench: error: the benchmarks ship with the source, not the wheel: "
+              "git clone the repository, pip install -e '.[bench]', and run zhtok bench there",
+              file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    names = ["seg", "vocab", "encode"] if args.which == "all" else [args.which]
+    common = (["--data-dir", args.data_dir] if args.data_dir else []) + ["--out", args.out]
+    common += ["--quick"] if args.quick else []
+    status = 0
+    for name in names:
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+        extra = ["--train"] if name == "seg" and args.train else []
+        status = module.main(common + extra) or status
+    return status
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the shipped defaults: segment the bundled sample, train a small
     vocabulary on it, encode it to Megatron .bin/.idx, and show what happened."""
@@ -202,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--on-error", choices=["skip", "fail"], default="skip",
                    help="bad records (invalid JSON or UTF-8, missing key): report and skip, or stop")
     e.set_defaults(func=cmd_encode)
+
+    b = sub.add_parser("bench", help="benchmarks against jieba, pkuseg, HF tokenizers, sentencepiece, tiktoken")
+    b.add_argument("which", choices=["seg", "vocab", "encode", "all"])
+    b.add_argument("--data-dir", help="data folder (default ../shared/data beside the repository)")
+    b.add_argument("--out", default="bench_out", help="folder for the JSON and Markdown results")
+    b.add_argument("--quick", action="store_true", help="a few minutes on 2 cores: subsets, one run")
+    b.add_argument("--train", action="store_true", help="seg: also train each tool on each corpus")
+    b.set_defaults(func=cmd_bench)
 
     d = sub.add_parser("demo", help="run the pipeline on the bundled sample and show the result")
     d.add_argument("--input", help="a text file to use instead of the bundled sample")

@@ -25,6 +25,18 @@ CharIndex CharIndex::load(ByteReader& r) {
 
 namespace {
 
+// The character classes, with Chinese numerals apart from other Han characters: they build
+// numbers, dates and quantities (一九九八年, 三十一日, 两万), which segment differently.
+constexpr uint32_t kPadClass = 7, kNumeralClass = 8;
+uint32_t feature_class(char32_t c, CharClass k) {
+  if (k == CharClass::Han || c == U'\u25CB') {
+    static constexpr char32_t kNumerals[] = U"〇○零一二三四五六七八九十百千万亿两";
+    for (char32_t n : kNumerals)
+      if (n == c) return kNumeralClass;
+  }
+  return static_cast<uint32_t>(k);
+}
+
 uint64_t key2(uint64_t templ, uint64_t a, uint64_t b) { return (templ << 58) | (b << 21) | a; }
 
 // Three codes do not fit beside a template id: hash them (collisions are rare and harmless).
@@ -53,11 +65,11 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
   }
   // Codes and ids with two runes of padding on each side.
   std::vector<uint32_t> code(n + 4, kPad), id(n + 4, index.id(kPad));
-  std::vector<uint32_t> klass(n + 2, 7);
+  std::vector<uint32_t> klass(n + 2, kPadClass);
   for (size_t k = 0; k < n; ++k) {
     code[k + 2] = feature_code(cps[k], cls[k]);
     id[k + 2] = index.id(code[k + 2]);
-    klass[k + 1] = static_cast<uint32_t>(cls[k]);
+    klass[k + 1] = feature_class(cps[k], cls[k]);
   }
   ids.assign(id.begin() + 2, id.end() - 2);
   rows.resize(n * kNumCharFeatures);
@@ -67,7 +79,7 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     const uint32_t* d = id.data() + k + 2;
     uint32_t* r = rows.data() + k * kNumCharFeatures;
     for (int o = 0; o < 5; ++o) r[o] = L.unigram(d[o - 2], o);
-    r[5] = L.classes(klass[k] * 64 + klass[k + 1] * 8 + klass[k + 2]);
+    r[5] = L.classes(klass[k] * 100 + klass[k + 1] * 10 + klass[k + 2]);
     r[6] = L.dict(0, starts[k]);
     r[7] = L.dict(1, ends[k]);
     r[8] = L.dict(2, inside[k]);

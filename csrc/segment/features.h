@@ -65,9 +65,10 @@ class CharIndex {
 struct FeatureLayout {
   uint32_t ids;  // CharIndex::size()
   uint32_t unigram(uint32_t id, int offset) const { return id * 5 + offset; }  // offset 0..4
-  uint32_t classes(uint32_t code) const { return ids * 5 + code; }           // code < 512
-  uint32_t dict(int kind, int len) const { return ids * 5 + 512 + kind * 7 + len; }
-  uint32_t bias() const { return ids * 5 + 512 + 21; }
+  uint32_t classes(uint32_t code) const { return ids * 5 + code; }  // code < kClassCodes
+  uint32_t dict(int kind, int len) const { return ids * 5 + kClassCodes + kind * 7 + len; }
+  uint32_t bias() const { return ids * 5 + kClassCodes + 21; }
+  static constexpr uint32_t kClassCodes = 1000;  // three feature classes, each < 10
   uint32_t hashed_base() const { return bias() + 1; }
   // Edge weights: first rune + length, last rune + length, then kNumWordFeatures dense ones.
   uint32_t first_len(uint32_t id, size_t len) const { return id * 8 + clamp8(len); }
