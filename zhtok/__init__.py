@@ -2,10 +2,13 @@
 
 >>> import zhtok
 >>> zhtok.cut("南京市长江大桥")
-['南京市', '长江大桥']
+['南京市', '长江', '大桥']
 """
 from ._core import __version__
+from .bpe import Tokenizer, train_tokenizer
+from .encode import encode_corpus
 from .errors import FormatError, InputError, ZhtokError, ZhtokIOError
+from .megatron import IndexedDataset
 from .segment import Ambiguity, Segmenter, cut, train_segmenter
 
 __all__ = [
@@ -14,6 +17,10 @@ __all__ = [
     "Segmenter",
     "Ambiguity",
     "train_segmenter",
+    "Tokenizer",
+    "train_tokenizer",
+    "encode_corpus",
+    "IndexedDataset",
     "ZhtokError",
     "InputError",
     "FormatError",

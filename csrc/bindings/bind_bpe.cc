@@ -15,11 +15,22 @@ using bpe::Tokenizer;
 
 namespace {
 
+// This thread's scratch (and cache) for tok, so that encoding line by line from Python keeps
+// the cache between calls. Keyed by Tokenizer::instance(); at most a few tokenizers per thread.
+Tokenizer::Scratch& thread_scratch(const Tokenizer& tok) {
+  thread_local std::unordered_map<uint64_t, std::unique_ptr<Tokenizer::Scratch>> scratch;
+  auto it = scratch.find(tok.instance());
+  if (it == scratch.end()) {
+    if (scratch.size() >= 4) scratch.clear();
+    it = scratch.emplace(tok.instance(), std::make_unique<Tokenizer::Scratch>()).first;
+  }
+  return *it->second;
+}
+
 std::vector<uint32_t> encode_one(const Tokenizer& tok, const TextArg& t, bool allow_special,
                                  std::vector<bpe::ByteRange>* offsets = nullptr) {
-  Tokenizer::Scratch s;
   std::vector<uint32_t> ids;
-  tok.encode(t.view(), allow_special, s, ids, offsets);
+  tok.encode(t.view(), allow_special, thread_scratch(tok), ids, offsets);
   return ids;
 }
 

@@ -101,6 +101,25 @@ Pretokenizer::Pretokenizer(PretokenizerKind kind, std::shared_ptr<const segment:
   }
 }
 
+void Pretokenizer::pieces(std::string_view text, Scratch& s, std::vector<Piece>& out) const {
+  decode_utf8(text, s.runes, InvalidUtf8::Fail, /*allow_surrogates=*/true);
+  const Runes& r = s.runes;
+  s.pieces.clear();
+  regex_split(r.cps.data(), r.size(), s.pieces);
+  for (auto [b, e] : s.pieces) {
+    bool han = false;
+    if (kind_ == PretokenizerKind::Segment)
+      for (uint32_t k = b; k < e && !han; ++k) han = classify(r.cps[k]) == CharClass::Han;
+    out.push_back({r.offs[b], r.offs[e], han});
+  }
+}
+
+void Pretokenizer::cut_piece(std::string_view piece, Scratch& s, std::vector<ByteRange>& out) const {
+  Runes r;
+  decode_utf8(piece, r, InvalidUtf8::Fail, /*allow_surrogates=*/true);
+  cut_words(piece, r, 0, uint32_t(r.size()), s, out, /*use_cache=*/false);
+}
+
 void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRange>& out,
                          bool use_cache) const {
   decode_utf8(text, s.runes, InvalidUtf8::Fail, /*allow_surrogates=*/true);

@@ -52,6 +52,16 @@ class Pretokenizer {
   void split(std::string_view text, Scratch& scratch, std::vector<ByteRange>& out,
              bool use_cache = true) const;
 
+  // The two steps of split(), for callers that cache whole pieces (the encoder): the regex
+  // pieces of text, each marked if it must be cut into words ...
+  struct Piece {
+    uint32_t begin, end;  // byte offsets
+    bool cut;
+  };
+  void pieces(std::string_view text, Scratch& scratch, std::vector<Piece>& out) const;
+  // ... and the words of one piece that must be cut, as byte ranges within the piece.
+  void cut_piece(std::string_view piece, Scratch& scratch, std::vector<ByteRange>& out) const;
+
   PretokenizerKind kind() const { return kind_; }
   const std::shared_ptr<const segment::SegModel>& seg_model() const { return seg_model_; }
 

@@ -1,5 +1,7 @@
 #include "bpe/tokenizer.h"
 
+#include <atomic>
+
 #include "common/binary_io.h"
 #include "common/error.h"
 
@@ -8,12 +10,16 @@ namespace {
 constexpr char kMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'T', 'O', 'K'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kMaxCacheEntries = 1 << 18;  // per thread; cleared when full
+uint64_t next_instance() {
+  static std::atomic<uint64_t> counter{0};
+  return ++counter;
+}
 }  // namespace
 
 Tokenizer::Tokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegModel> seg_model,
                      std::vector<Merge> merges, std::vector<std::string> special_tokens)
     : pre_(kind, std::move(seg_model)), model_(std::move(merges)),
-      specials_(std::move(special_tokens)) {
+      specials_(std::move(special_tokens)), instance_(next_instance()) {
   for (const auto& s : specials_)
     if (s.empty()) throw_input("special tokens must not be empty");
 }
@@ -28,15 +34,21 @@ const std::string& Tokenizer::token_bytes(uint32_t id) const {
 void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
                              std::vector<uint32_t>& out, std::vector<ByteRange>* offsets) const {
   s.pieces.clear();
-  pre_.split(text, s.pre, s.pieces);
-  for (auto [b, e] : s.pieces) {
+  pre_.pieces(text, s.pre, s.pieces);
+  for (auto [b, e, cut] : s.pieces) {
     std::string_view piece = text.substr(b, e - b);
     size_t before = out.size();
     auto it = s.cache.find(std::string(piece));
     if (it != s.cache.end()) {
       out.insert(out.end(), it->second.begin(), it->second.end());
     } else {
-      model_.encode_piece(piece, out);
+      if (cut) {
+        s.words.clear();
+        pre_.cut_piece(piece, s.pre, s.words);
+        for (auto [wb, we] : s.words) model_.encode_piece(piece.substr(wb, we - wb), out);
+      } else {
+        model_.encode_piece(piece, out);
+      }
       if (s.cache.size() >= kMaxCacheEntries) s.cache.clear();
       s.cache.emplace(std::string(piece), std::vector<uint32_t>(out.begin() + before, out.end()));
     }

@@ -24,9 +24,12 @@ class Tokenizer {
 
   // Per-thread state: pre-tokenizer scratch and a cache from pre-token to ids, so a repeated
   // word costs one hash lookup.
+  // The cache holds whole regex pieces: in the segment pre-tokenizer a repeated clause then
+  // skips segmentation too.
   struct Scratch {
     Pretokenizer::Scratch pre;
-    std::vector<ByteRange> pieces;
+    std::vector<Pretokenizer::Piece> pieces;
+    std::vector<ByteRange> words;
     std::unordered_map<std::string, std::vector<uint32_t>> cache;
   };
   // Appends the ids of text to out. With allow_special, special-token strings in the text
@@ -42,6 +45,9 @@ class Tokenizer {
   uint32_t special_id(size_t i) const { return uint32_t(model_.num_tokens() + i); }
   const BpeModel& model() const { return model_; }
   const Pretokenizer& pretokenizer() const { return pre_; }
+  // Unique per Tokenizer object in this process (never reused, unlike an address), so that
+  // per-thread caches can tell tokenizers apart.
+  uint64_t instance() const { return instance_; }
 
  private:
   void encode_plain(std::string_view text, size_t base, Scratch& s, std::vector<uint32_t>& out,
@@ -50,6 +56,7 @@ class Tokenizer {
   Pretokenizer pre_;
   BpeModel model_;
   std::vector<std::string> specials_;
+  uint64_t instance_;
 };
 
 }  // namespace zhtok::bpe
