@@ -184,3 +184,21 @@ def test_hf_export_gives_the_same_ids(tmp_path, regex_tok):
 def test_default_tokenizer_is_the_shipped_one(default_tok):
     assert default_tok.vocab_size == 32000 and default_tok.pretokenizer == "segment"
     assert default_tok.eod_id == 31999
+
+
+def test_threads_sharing_one_tokenizer_get_sequential_results(default_tok):
+    import threading
+
+    texts = [f"第{i}段：南京市长江大桥 and some English {i}。" * (i % 5 + 1) for i in range(200)]
+    expected = [default_tok.encode(t) for t in texts]
+    results = [None] * 8
+
+    def work(k):
+        results[k] = [default_tok.encode(t) for t in texts]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results)
