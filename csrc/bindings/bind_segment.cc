@@ -28,6 +28,13 @@ py::list words_of(const TextArg& t, const Runes& r, const std::vector<Span>& spa
   return out;
 }
 
+// Decodes and segments text without the GIL.
+std::vector<Span> segment_text(const Segmenter& seg, const TextArg& t, Runes& r) {
+  py::gil_scoped_release release;
+  t.decode(r);
+  return seg.segment(r);
+}
+
 // Segments each text on its own thread slot; byte spans are kept, runes are not.
 std::vector<std::vector<std::pair<uint32_t, uint32_t>>> segment_many(
     const Segmenter& seg, const std::vector<TextArg>& texts, size_t threads) {
@@ -70,13 +77,7 @@ void bind_segment(py::module_& m) {
           [](const Segmenter& seg, py::handle text, const std::string& errors) {
             TextArg t(text, errors);
             Runes r;
-            std::vector<Span> spans;
-            {
-              py::gil_scoped_release release;
-              t.decode(r);
-              spans = seg.segment(r);
-            }
-            return words_of(t, r, spans);
+            return words_of(t, r, segment_text(seg, t, r));
           },
           py::arg("text"), py::arg("errors") = "strict")
       .def(
@@ -104,12 +105,7 @@ void bind_segment(py::module_& m) {
           [](const Segmenter& seg, py::handle text, const std::string& errors) {
             TextArg t(text, errors);
             Runes r;
-            std::vector<Span> spans;
-            {
-              py::gil_scoped_release release;
-              t.decode(r);
-              spans = seg.segment(r);
-            }
+            std::vector<Span> spans = segment_text(seg, t, r);
             py::list out(spans.size());
             for (size_t i = 0; i < spans.size(); ++i)
               out[i] = py::make_tuple(t.slice(r.offs[spans[i].begin], r.offs[spans[i].end]),

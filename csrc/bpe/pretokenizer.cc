@@ -110,7 +110,7 @@ void Pretokenizer::pieces(std::string_view text, Scratch& s, std::vector<Piece>&
     bool han = false;
     if (kind_ == PretokenizerKind::Segment)
       for (uint32_t k = b; k < e && !han; ++k) han = classify(r.cps[k]) == CharClass::Han;
-    out.push_back({r.offs[b], r.offs[e], han});
+    out.push_back({r.offs[b], r.offs[e], b, e, han});
   }
 }
 
@@ -122,16 +122,11 @@ void Pretokenizer::cut_piece(std::string_view piece, Scratch& s, std::vector<Byt
 
 void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRange>& out,
                          bool use_cache) const {
-  decode_utf8(text, s.runes, InvalidUtf8::Fail, /*allow_surrogates=*/true);
-  const Runes& r = s.runes;
-  s.pieces.clear();
-  regex_split(r.cps.data(), r.size(), s.pieces);
-  for (auto [b, e] : s.pieces) {
-    bool han = false;
-    if (kind_ == PretokenizerKind::Segment)
-      for (uint32_t k = b; k < e && !han; ++k) han = classify(r.cps[k]) == CharClass::Han;
-    if (han) cut_words(text, r, b, e, s, out, use_cache);
-    else out.emplace_back(r.offs[b], r.offs[e]);
+  s.marked.clear();
+  pieces(text, s, s.marked);
+  for (const Piece& p : s.marked) {
+    if (p.cut) cut_words(text, s.runes, p.rune_begin, p.rune_end, s, out, use_cache);
+    else out.emplace_back(p.begin, p.end);
   }
 }
 

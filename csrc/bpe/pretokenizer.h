@@ -40,10 +40,18 @@ class Pretokenizer {
   // seg_model is required for Segment and ignored for Regex.
   Pretokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegModel> seg_model);
 
+  // A regex piece of text, marked if it must be cut into words.
+  struct Piece {
+    uint32_t begin, end;            // byte offsets
+    uint32_t rune_begin, rune_end;  // the same in runes of scratch.runes
+    bool cut;
+  };
+
   // Reused between calls on one thread: decoded runes and a cache of segmented pieces.
   struct Scratch {
     Runes runes;
     std::vector<ByteRange> pieces;
+    std::vector<Piece> marked;
     std::unordered_map<std::string, std::vector<uint32_t>> cut_cache;  // piece -> word ends
   };
   // Pre-tokens of text (UTF-8, or WTF-8 with lone surrogates) as byte ranges, in order, covering
@@ -53,11 +61,7 @@ class Pretokenizer {
              bool use_cache = true) const;
 
   // The two steps of split(), for callers that cache whole pieces (the encoder): the regex
-  // pieces of text, each marked if it must be cut into words ...
-  struct Piece {
-    uint32_t begin, end;  // byte offsets
-    bool cut;
-  };
+  // pieces of text ...
   void pieces(std::string_view text, Scratch& scratch, std::vector<Piece>& out) const;
   // ... and the words of one piece that must be cut, as byte ranges within the piece.
   void cut_piece(std::string_view piece, Scratch& scratch, std::vector<ByteRange>& out) const;

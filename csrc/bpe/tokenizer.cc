@@ -35,7 +35,7 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
                              std::vector<uint32_t>& out, std::vector<ByteRange>* offsets) const {
   s.pieces.clear();
   pre_.pieces(text, s.pre, s.pieces);
-  for (auto [b, e, cut] : s.pieces) {
+  for (const auto& [b, e, rb, re, cut] : s.pieces) {
     std::string_view piece = text.substr(b, e - b);
     size_t before = out.size();
     auto it = s.cache.find(std::string(piece));
