@@ -10,7 +10,6 @@ from pathlib import Path
 from . import __version__
 from .errors import ZhtokError
 from .bpe import EOD, Tokenizer, train_tokenizer
-from .encode import encode_corpus
 from .segment import Segmenter, train_segmenter
 from .textio import STDIN, LineStats, batched, read_lines
 
@@ -92,6 +91,8 @@ def _hf_agreement(tok: Tokenizer, inputs, keys, sample: int = 2000) -> float:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
+    from .encode import encode_corpus
+
     summary = encode_corpus(
         args.inputs, args.tokenizer, args.output_prefix, json_keys=args.json_key,
         append_eod=args.append_eod, workers=args.workers, fmt=args.format, resume=args.resume,
@@ -129,6 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     vocabulary on it, encode it to Megatron .bin/.idx, and show what happened."""
     import tempfile
 
+    from .encode import encode_corpus
     from .megatron import IndexedDataset
 
     sample = str(args.input or SAMPLE)
