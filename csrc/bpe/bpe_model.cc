@@ -10,7 +10,7 @@ constexpr uint64_t kEmptyKey = ~0ULL;
 inline size_t hash_pair(uint64_t key) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 17); }
 // Pieces up to this many bytes use the quadratic scan (fast for short words); longer ones a
 // heap, so a megabyte without spaces stays O(n log n).
-constexpr size_t kShortPiece = 64;
+constexpr size_t kShortPiece = 256;
 }  // namespace
 
 BpeModel::BpeModel(std::vector<Merge> merges, const std::string& where) : merges_(std::move(merges)) {
@@ -48,19 +48,22 @@ void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) c
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   size_t n = text.size();
   if (n > kShortPiece) return encode_long(p, n, out);
-  uint32_t sym[kShortPiece];
+  // As tiktoken does: the rank of each adjacent pair is kept, and a merge recomputes only the
+  // two pairs it changes, so a step costs a scan of small integers, not n hash lookups.
+  uint32_t sym[kShortPiece], rk[kShortPiece];
   for (size_t i = 0; i < n; ++i) sym[i] = p[i];
+  for (size_t i = 0; i + 1 < n; ++i) rk[i] = rank(sym[i], sym[i + 1]);
   while (n > 1) {
     uint32_t best = kNoRank;
     size_t at = 0;
-    for (size_t i = 0; i + 1 < n; ++i) {
-      uint32_t r = rank(sym[i], sym[i + 1]);
-      if (r < best) best = r, at = i;
-    }
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (rk[i] < best) best = rk[i], at = i;
     if (best == kNoRank) break;
     sym[at] = 256 + best;
-    for (size_t i = at + 1; i + 1 < n; ++i) sym[i] = sym[i + 1];
+    for (size_t i = at + 1; i + 1 < n; ++i) sym[i] = sym[i + 1], rk[i] = rk[i + 1];
     --n;
+    if (at + 1 < n) rk[at] = rank(sym[at], sym[at + 1]);
+    if (at > 0) rk[at - 1] = rank(sym[at - 1], sym[at]);
   }
   out.insert(out.end(), sym, sym + n);
 }
