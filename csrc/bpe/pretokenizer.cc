@@ -21,6 +21,14 @@ bool in_table(const unicode::CodeRange (&table)[N], char32_t c) {
   return it != std::begin(table) && c <= (it - 1)->hi;
 }
 
+// Pieces with Chinese characters or non-ASCII punctuation go to the segmenter: the regex keeps
+// runs of marks together (”。 or （A), and each mark is a word of its own in Chinese text.
+bool needs_cutting(char32_t c) {
+  if (c < 0x80) return false;
+  CharClass k = classify(c);
+  return k == CharClass::Han || k == CharClass::Punct;
+}
+
 char32_t lower_ascii(char32_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
 // Length of a contraction ('s, 't, 're, 've, 'm, 'll, 'd; any case) at cps[i], or 0.
@@ -107,10 +115,10 @@ void Pretokenizer::pieces(std::string_view text, Scratch& s, std::vector<Piece>&
   s.pieces.clear();
   regex_split(r.cps.data(), r.size(), s.pieces);
   for (auto [b, e] : s.pieces) {
-    bool han = false;
+    bool cut = false;
     if (kind_ == PretokenizerKind::Segment)
-      for (uint32_t k = b; k < e && !han; ++k) han = classify(r.cps[k]) == CharClass::Han;
-    out.push_back({r.offs[b], r.offs[e], b, e, han});
+      for (uint32_t k = b; k < e && !cut; ++k) cut = needs_cutting(r.cps[k]);
+    out.push_back({r.offs[b], r.offs[e], b, e, cut});
   }
 }
 
@@ -132,16 +140,14 @@ void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRang
 
 void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, uint32_t e,
                              Scratch& s, std::vector<ByteRange>& out, bool use_cache) const {
-  // The piece is an optional mark and a run of letters. The mark (say "，" before "中国")
-  // becomes a pre-token of its own: attached, it would merge across a word boundary.
-  uint32_t letters = is_letter(r.cps[b]) ? b : b + 1;
-  if (letters > b) out.emplace_back(r.offs[b], r.offs[letters]);
-  std::string key(text.substr(r.offs[letters], r.offs[e] - r.offs[letters]));
+  // The whole piece is segmented: a leading mark (say "，" before "中国") comes out as a word
+  // of its own, where attached it would merge across a word boundary.
+  std::string key(text.substr(r.offs[b], r.offs[e] - r.offs[b]));
   auto it = use_cache ? s.cut_cache.find(key) : s.cut_cache.end();
   std::vector<uint32_t> fresh;
   if (it == s.cut_cache.end()) {
     Runes piece;
-    piece.cps.assign(r.cps.begin() + letters, r.cps.begin() + e);
+    piece.cps.assign(r.cps.begin() + b, r.cps.begin() + e);
     piece.offs.assign(piece.cps.size() + 1, 0);
     for (const segment::Span& w : segmenter_->segment(piece)) fresh.push_back(w.end);
     if (use_cache) {
@@ -150,10 +156,10 @@ void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, 
     }
   }
   const std::vector<uint32_t>& ends = it == s.cut_cache.end() ? fresh : it->second;
-  uint32_t start = letters;
+  uint32_t start = b;
   for (uint32_t end : ends) {
-    out.emplace_back(r.offs[start], r.offs[letters + end]);
-    start = letters + end;
+    out.emplace_back(r.offs[start], r.offs[b + end]);
+    start = b + end;
   }
 }
 

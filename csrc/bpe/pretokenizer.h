@@ -4,8 +4,8 @@
 // category tables (so it needs no regex engine and gives the same pieces):
 //   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*
 //   |\s*[\r\n]+|\s+(?!\S)|\s+
-// Segment: the same, then every piece holding Han characters is cut into words by zhtok's
-// segmenter (its leading space or mark, if any, on its own), so no merge crosses a word
+// Segment: the same, then every piece holding Han characters or non-ASCII punctuation is cut
+// into words by zhtok's segmenter (marks come out on their own), so no merge crosses a word
 // boundary.
 #pragma once
 

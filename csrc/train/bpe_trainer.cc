@@ -4,8 +4,6 @@
 #include <queue>
 #include <thread>
 
-#include "common/char_class.h"
-#include "common/utf8.h"
 
 namespace zhtok::train {
 
@@ -34,24 +32,18 @@ void run_threads(size_t threads, Work&& work) {
 
 void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads) {
   threads = std::max<size_t>(1, std::min(threads, texts.size()));
-  const bool segment = pre_->kind() == bpe::PretokenizerKind::Segment;
   struct Local {
     std::unordered_map<std::string, uint64_t> plain, han;
   };
   std::vector<Local> local(threads);
   run_threads(threads, [&](size_t t) {
-    Runes runes, piece_runes;
-    std::vector<bpe::ByteRange> pieces;
+    bpe::Pretokenizer::Scratch scratch;
+    std::vector<bpe::Pretokenizer::Piece> pieces;
     for (size_t i = t; i < texts.size(); i += threads) {
-      decode_utf8(texts[i], runes, InvalidUtf8::Fail, true);
       pieces.clear();
-      bpe::regex_split(runes.cps.data(), runes.size(), pieces);
-      for (auto [b, e] : pieces) {
-        std::string piece = texts[i].substr(runes.offs[b], runes.offs[e] - runes.offs[b]);
-        bool han = false;
-        for (uint32_t k = b; k < e && segment && !han; ++k) han = classify(runes.cps[k]) == CharClass::Han;
-        ++(han ? local[t].han : local[t].plain)[std::move(piece)];
-      }
+      pre_->pieces(texts[i], scratch, pieces);
+      for (const auto& p : pieces)
+        ++(p.cut ? local[t].han : local[t].plain)[texts[i].substr(p.begin, p.end - p.begin)];
     }
   });
   for (auto& l : local) {
