@@ -221,6 +221,9 @@ def train_tokenizer(
     options give the same tokenizer, whatever ``threads``."""
     if len(set(special_tokens)) != len(special_tokens):
         raise ValueError("special tokens must be distinct")
+    for s in special_tokens:
+        if not s or not isinstance(s, str) or any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+            raise ValueError(f"special token {s!r} must be a non-empty str without lone surrogates")
     seg = None
     if pretokenizer == "segment":
         seg = _core.SegModel.load(os.fspath(seg_model) if seg_model else str(vocab_file(DEFAULT_SEG_MODEL)))

@@ -211,7 +211,9 @@ void bind_bpe(py::module_& m) {
            py::arg("pretokenizer"), py::arg("seg_model") = nullptr)
       .def(
           "add",
-          [](train::PretokenCounter& c, const std::vector<std::string>& texts, size_t threads) {
+          [](train::PretokenCounter& c, py::iterable items, size_t threads) {
+            std::vector<std::string> texts;  // str with lone surrogates arrive as WTF-8
+            for (py::handle h : items) texts.emplace_back(TextArg(h, "strict").view());
             py::gil_scoped_release release;
             c.add(texts, thread_count(threads, texts.size()));
           },

@@ -32,6 +32,9 @@ BpeModel::BpeModel(std::vector<Merge> merges, const std::string& where) : merges
     if (keys_[s] == key) throw_format(where, "merge " + std::to_string(i) + " repeats an earlier merge");
     keys_[s] = key;
     ranks_[s] = static_cast<uint32_t>(i);
+    if (bytes_[a].size() + bytes_[b].size() > kMaxTokenBytes)
+      throw_format(where, "merge " + std::to_string(i) + " makes a token longer than " +
+                              std::to_string(kMaxTokenBytes) + " bytes");
     bytes_.push_back(bytes_[a] + bytes_[b]);
   }
 }

@@ -17,6 +17,10 @@ struct Merge {  // ids a and b make id 256 + (index of the merge)
   uint32_t a, b;
 };
 
+// Longest token, in bytes. Bounds memory against files whose merges double a token's length
+// each time (2^n bytes after n merges); the trainer never makes longer tokens.
+constexpr size_t kMaxTokenBytes = 1024;
+
 class BpeModel {
  public:
   // Throws a Format error (naming where) if a merge refers to an id not yet made.

@@ -60,7 +60,7 @@ class ByteReader {
     if (count > max_count || count > (n_ - pos_) / sizeof(T))
       fail("array of " + std::to_string(count) + " items does not fit in the file");
     std::vector<T> v(count);
-    std::memcpy(v.data(), p_ + pos_, count * sizeof(T));
+    if (count) std::memcpy(v.data(), p_ + pos_, count * sizeof(T));
     pos_ += count * sizeof(T);
     return v;
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/error.h"
 #include "segment/dict_trie.h"
 #include "segment/user_dict.h"
 
@@ -102,6 +103,7 @@ std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s) {
   std::vector<int32_t> path;
   for (size_t j = lat.n; j > 0;) {
     int32_t e = s.fwd_edge[j];
+    if (e < 0) throw Error(ErrorKind::Internal, "no segmentation path: edge scores are not finite");
     path.push_back(e);
     j = lat.edges[e].start;
   }

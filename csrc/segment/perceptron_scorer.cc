@@ -48,8 +48,11 @@ std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) 
   auto char_w = r.get_vec<float>();
   if (char_w.size() != size_t(layout.hashed_base()) * kNumTags)
     r.fail("character weights do not match the character index");
+  // Bounds keep every path score finite (a sentence sums at most ~100 weights per rune), so
+  // the search always has a best path; a trained model's weights are far inside them.
+  constexpr float kMaxWeight = 1e6f;
   float scale = r.get<float>();
-  if (!std::isfinite(scale) || scale < 0) r.fail("invalid weight scale");
+  if (!std::isfinite(scale) || scale < 0 || scale * 32767.f > kMaxWeight) r.fail("invalid weight scale");
   auto edge_w = r.get_vec<float>();
   if (edge_w.size() != layout.edge_size()) r.fail("edge weights do not match the character index");
   auto counts = r.get_vec<uint32_t>();
@@ -57,7 +60,7 @@ std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) 
   auto hashed = FingerprintTable<PackedWeights>::load(r, [](const PackedWeights&) {});
   for (const auto* v : {&char_w, &edge_w})
     for (float w : *v)
-      if (!std::isfinite(w)) r.fail("non-finite weight");
+      if (!(std::fabs(w) <= kMaxWeight)) r.fail("weight out of range (or not a number)");
   return std::make_unique<PerceptronScorer>(std::move(index), std::move(hashed), scale,
                                             std::move(char_w), std::move(edge_w),
                                             std::move(counts));

@@ -47,6 +47,9 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
     size_t s = i;
     while (s < j) {
       size_t e = std::min(j, s + kWindow);
+      // Never end a window inside a run of letters and digits: the run is one word, however
+      // long (the window then grows to hold it).
+      while (e < j && glued(classify(text.cps[e - 1]), classify(text.cps[e]))) ++e;
       build_lattice(text, s, e, ws);
       forward_best(ws.lat, ws.paths);
       std::vector<int32_t> path = best_path(ws.lat, ws.paths);

@@ -140,6 +140,7 @@ std::vector<bpe::Merge> train_bpe(const std::unordered_map<std::string, uint64_t
 
   // 3. Merge the most frequent pair; update the counts of only the words that hold it.
   std::vector<bpe::Merge> merges;
+  std::vector<uint32_t> token_len(256, 1);  // bytes per id
   std::vector<uint32_t> stamp(words.size(), UINT32_MAX);
   while (merges.size() < opt.num_merges && !heap.empty()) {
     auto [c, k] = heap.top();
@@ -152,6 +153,11 @@ std::vector<bpe::Merge> train_bpe(const std::unordered_map<std::string, uint64_t
     }
     if (c < int64_t(opt.min_frequency) || c <= 0) break;
     uint32_t a = uint32_t(k >> 32), b = uint32_t(k), id = uint32_t(256 + merges.size());
+    if (token_len[a] + token_len[b] > bpe::kMaxTokenBytes) {  // never merged: drop the pair
+      pair_count.erase(k);
+      continue;
+    }
+    token_len.push_back(token_len[a] + token_len[b]);
     merges.push_back({a, b});
     std::vector<uint32_t> holders = std::move(where[k]);
     where.erase(k);
