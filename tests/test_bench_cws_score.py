@@ -1,4 +1,4 @@
-"""Tests for benchmarks.cws_score (SIGHAN 2005 scoring) and a smoke test of benchmarks.bench_seg."""
+"""Tests for benchmarks.cws_score (SIGHAN 2005 scoring)."""
 
 from __future__ import annotations
 
@@ -157,36 +157,3 @@ def test_hunks_agree_with_gnu_diff(tmp_path: Path) -> None:
             else:
                 new.insert(position, rng.randrange(alphabet + 2))
         assert hunks(old, new)[0] == _gnu_diff_hunks(old, new, tmp_path), (old, new)
-
-
-def test_bench_seg_on_tiny_corpus(tmp_path: Path) -> None:
-    pytest.importorskip("jieba")
-    from benchmarks.bench_seg import run
-
-    corpus = tmp_path / "data" / "cws" / "tiny"
-    corpus.mkdir(parents=True)
-    (corpus / "test.txt").write_text("我爱北京天安门。\r\n\r\n南京市长江大桥\r\n", encoding="utf-8")
-    (corpus / "gold.txt").write_text("我 爱 北京 天安门 。\r\n\r\n南京市 长江 大桥\r\n", encoding="utf-8")
-    (corpus / "train_words.txt").write_text("我\n爱\n北京\n", encoding="utf-8")
-    cases = tmp_path / "data" / "ambiguity"
-    cases.mkdir()
-    (cases / "public.txt").write_text("南京市|长+江大桥\n", encoding="utf-8")
-
-    results = run(tmp_path / "data", tmp_path / "out", tools=["jieba"], runs=1)
-    figures = results["corpora"]["tiny"]["jieba"]
-    assert 0.5 < figures["f1"] <= 1.0
-    assert figures["mb_per_s"] > 0 and figures["peak_rss_mb"] > 0
-    assert results["inputs"]["tiny"] == {"lines": 3, "bytes": 45, "oov_rate": pytest.approx(5 / 8)}
-    assert results["ambiguity"]["jieba"]["total"] == 1
-    assert "jieba" in results["environment"]["versions"]
-    assert (tmp_path / "out" / "seg.json").is_file()
-    assert "## tiny" in (tmp_path / "out" / "seg.md").read_text(encoding="utf-8")
-
-
-def test_bench_seg_quick_cut_keeps_gold_aligned(tmp_path: Path) -> None:
-    from benchmarks.bench_seg import _load_corpus
-
-    (tmp_path / "test.txt").write_text("甲乙\n丙丁\n戊\n己\n", encoding="utf-8")
-    (tmp_path / "gold.txt").write_text("甲 乙 丙\n丁 戊\n己\n", encoding="utf-8")
-    # After two test lines the gold is mid-line; the first common line end is after 戊.
-    assert _load_corpus(tmp_path, 2) == (["甲乙", "丙丁", "戊"], ["甲 乙 丙", "丁 戊"])
