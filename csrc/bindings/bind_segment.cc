@@ -24,7 +24,7 @@ std::u32string to_u32(py::handle word) {
 py::list words_of(const TextArg& t, const Runes& r, const std::vector<Span>& spans) {
   py::list out(spans.size());
   for (size_t i = 0; i < spans.size(); ++i)
-    out[i] = t.slice(r.offs[spans[i].begin], r.offs[spans[i].end]);
+    out[i] = t.word(r, spans[i].begin, spans[i].end);
   return out;
 }
 
@@ -35,7 +35,8 @@ std::vector<Span> segment_text(const Segmenter& seg, const TextArg& t, Runes& r)
   return seg.segment(r);
 }
 
-// Segments each text on its own thread slot; byte spans are kept, runes are not.
+// Segments each text on its own thread slot. Spans are kept in characters for str input (the
+// words are substrings of it) and in bytes for bytes input; runes are not kept.
 std::vector<std::vector<std::pair<uint32_t, uint32_t>>> segment_many(
     const Segmenter& seg, const std::vector<TextArg>& texts, size_t threads) {
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> out(texts.size());
@@ -47,7 +48,9 @@ std::vector<std::vector<std::pair<uint32_t, uint32_t>>> segment_many(
       throw Error(e.kind(), "text " + std::to_string(i) + ": " + e.message(), e.path(), e.line(),
                   e.offset());
     }
-    for (const Span& s : seg.segment(r)) out[i].emplace_back(r.offs[s.begin], r.offs[s.end]);
+    bool chars = texts[i].is_str();
+    for (const Span& s : seg.segment(r))
+      out[i].emplace_back(chars ? s.begin : r.offs[s.begin], chars ? s.end : r.offs[s.end]);
   });
   return out;
 }
@@ -94,7 +97,9 @@ void bind_segment(py::module_& m) {
             for (size_t i = 0; i < args.size(); ++i) {
               py::list words(spans[i].size());
               for (size_t k = 0; k < spans[i].size(); ++k)
-                words[k] = args[i].slice(spans[i][k].first, spans[i][k].second);
+                words[k] = args[i].is_str()
+                               ? args[i].word(Runes{}, spans[i][k].first, spans[i][k].second)
+                               : args[i].slice(spans[i][k].first, spans[i][k].second);
               out[i] = std::move(words);
             }
             return out;
@@ -108,7 +113,7 @@ void bind_segment(py::module_& m) {
             std::vector<Span> spans = segment_text(seg, t, r);
             py::list out(spans.size());
             for (size_t i = 0; i < spans.size(); ++i)
-              out[i] = py::make_tuple(t.slice(r.offs[spans[i].begin], r.offs[spans[i].end]),
+              out[i] = py::make_tuple(t.word(r, spans[i].begin, spans[i].end),
                                       spans[i].begin, spans[i].end);
             return out;
           },

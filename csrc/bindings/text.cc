@@ -13,6 +13,7 @@ TextArg::TextArg(py::handle obj, const std::string& errors) {
     throw py::value_error("errors must be 'strict' or 'replace', not '" + errors + "'");
   keep_ = py::reinterpret_borrow<py::object>(obj);
   if (PyUnicode_Check(obj.ptr())) {
+    is_str_ = true;
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
     if (data) {
@@ -42,6 +43,13 @@ py::str TextArg::slice(size_t begin, size_t end) const {
   const char* errors = surrogates_ ? "surrogatepass" : "replace";
   PyObject* s = PyUnicode_DecodeUTF8(view().data() + begin, static_cast<Py_ssize_t>(end - begin),
                                      errors);
+  if (!s) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);
+}
+
+py::str TextArg::word(const Runes& runes, uint32_t begin, uint32_t end) const {
+  if (!is_str_) return slice(runes.offs[begin], runes.offs[end]);
+  PyObject* s = PyUnicode_Substring(keep_.ptr(), Py_ssize_t(begin), Py_ssize_t(end));
   if (!s) throw py::error_already_set();
   return py::reinterpret_steal<py::str>(s);
 }

@@ -24,12 +24,17 @@ class TextArg {
   void decode(Runes& out) const;
   // Builds a Python str from a byte range of the text (GIL needed).
   py::str slice(size_t begin, size_t end) const;
+  // The words of the text from rune spans [begin, end): a substring of the str argument
+  // (cheaper than decoding UTF-8 again), or the decoded bytes of a bytes argument.
+  py::str word(const Runes& runes, uint32_t begin, uint32_t end) const;
+  bool is_str() const { return is_str_; }
 
  private:
   py::object keep_;
   std::string owned_;
   std::string_view view_;  // into keep_'s buffer, unless surrogates_ (then owned_)
   bool surrogates_ = false;  // str input that holds lone surrogates
+  bool is_str_ = false;
   InvalidUtf8 mode_ = InvalidUtf8::Fail;
 };
 
