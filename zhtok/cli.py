@@ -154,8 +154,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     tok, _ = train_tokenizer([sample], args.vocab_size, tok_path, min_frequency=1)
     print(f"\n2. train-vocab: {tok.vocab_size} tokens (256 bytes, {tok.vocab_size - 257} merges, {EOD}) "
           f"in {time.perf_counter() - t0:.2f}s -> {tok_path}")
-    ids = tok.encode(lines[0])
-    print("   " + " | ".join(tok.id_to_token(i).decode("utf-8", "backslashreplace") for i in ids))
+    def show_tokens(t: Tokenizer) -> str:
+        return " | ".join(t.id_to_token(i).decode("utf-8", "backslashreplace") for i in t.encode(lines[0]))
+
+    print("   sample vocabulary:   " + show_tokens(tok))
+    shipped = Tokenizer.default()
+    print(f"   shipped {shipped.vocab_size} vocabulary: " + show_tokens(shipped))
     summary = encode_corpus([sample], tok_path, os.path.join(out, "sample"), append_eod=True)
     ds = IndexedDataset(os.path.join(out, "sample_text_document"))
     print(f"\n3. encode: {summary.documents} documents, {summary.tokens} tokens "
