@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import platform
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +49,57 @@ def _is_file(name: str) -> bool:
         return Path(name).is_file()
     except (OSError, ValueError):
         return False
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+class Worker:
+    """A tool loaded in a child process (spawned: a clean interpreter, its own memory figures),
+    driven over a pipe. ``serve(*args, conn)`` answers ("ready", (version, loaded_rss_mb)) once
+    loaded, then ("ok", result) or ("error", message) per request; "stop" returns the peak RSS."""
+
+    def __init__(self, serve: Callable[..., None], *args: Any) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child_conn = context.Pipe()
+        self._process = context.Process(target=serve, args=(*args, child_conn), daemon=True)
+        self._process.start()
+        child_conn.close()
+        status, detail = self._receive()
+        if status != "ready":
+            self._process.join()
+            raise RuntimeError(detail)
+        self.version: str
+        self.loaded_rss_mb: float  # peak RSS once the model is loaded, before any input
+        self.version, self.loaded_rss_mb = detail
+
+    def call(self, *request: Any) -> Any:
+        self._conn.send(request)
+        status, detail = self._receive()
+        if status != "ok":
+            raise RuntimeError(detail)
+        return detail
+
+    def close(self) -> float:
+        """Stops the process; returns its peak RSS in MB."""
+        peak = self.call("stop")
+        self._process.join()
+        return peak
+
+    def _receive(self) -> "tuple[str, Any]":
+        try:
+            return self._conn.recv()
+        except EOFError:
+            self._process.join()
+            return "error", f"worker exited with code {self._process.exitcode}"

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bench_vocab
-from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT
+from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, cpu_name, log
 
 INPUT_FILES = ("mixed_leetcode_zh.txt", "mixed_javaguide.txt")
 TOOLS = ("zhtok-segment", "zhtok-regex", "tiktoken", "hf", "sentencepiece")
@@ -132,7 +132,7 @@ def run(
                   "characters": sum(map(len, lines)), "cut_to_bytes": input_bytes},
         "models": {}, "encode": {}, "agreement": {}, "end_to_end": {}, "skipped": {},
     }
-    _log(f"input: {len(lines):,} lines, {text_bytes / 1e6:.2f} MB; {runs} run(s)")
+    log(f"input: {len(lines):,} lines, {text_bytes / 1e6:.2f} MB; {runs} run(s)")
 
     models = _prepare_models(data_dir, out_dir, tools, quick, spm_model, vocab_size, train_bytes, results)
 
@@ -143,10 +143,10 @@ def run(
         if tool not in tools or tool not in models:
             continue
         try:
-            workers[(tool, rayon)] = _Worker(tool, models[tool], rayon, inputs, input_bytes)
+            workers[(tool, rayon)] = Worker(_serve, tool, models[tool], rayon, [str(p) for p in inputs], input_bytes)
         except RuntimeError as error:
             results["skipped"][tool] = str(error)
-            _log(f"skipping {tool}: {error}")
+            log(f"skipping {tool}: {error}")
             continue
         versions.setdefault(_package(tool), workers[(tool, rayon)].version)
     samples: dict[tuple[str, str], list[float]] = {}
@@ -162,7 +162,7 @@ def run(
             cpu_samples.setdefault((key[0], mode), []).append(cpu)
             if info is not None:
                 outputs[(key[0], mode)] = info
-        _log(f"run {run_index + 1}/{runs} done, load {_load_average()}")
+        log(f"run {run_index + 1}/{runs} done, load {_load_average()}")
     results["load_average_after"] = _load_average()
     peaks: dict[str, float] = {}
     for key, worker in workers.items():
@@ -179,7 +179,7 @@ def run(
             "sha256": outputs[(tool, mode)]["sha256"],
         }
         results["encode"].setdefault(tool, {})[mode] = figures
-        _log(f"{tool} / {mode}: {figures['mb_per_s']:.2f} MB/s, {figures['tokens']:,} tokens")
+        log(f"{tool} / {mode}: {figures['mb_per_s']:.2f} MB/s, {figures['tokens']:,} tokens")
     results["peak_rss_mb"] = peaks
     results["agreement"] = _agreement(results["encode"])
 
@@ -193,7 +193,7 @@ def run(
     results["environment"]["zhtok_build_at_start"] = build_at_start
     (out_dir / "encode.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "encode.md").write_text(_markdown(results), encoding="utf-8")
-    _log(f"wrote {out_dir / 'encode.json'} and {out_dir / 'encode.md'}")
+    log(f"wrote {out_dir / 'encode.json'} and {out_dir / 'encode.md'}")
     return results
 
 
@@ -240,7 +240,7 @@ def _prepare_models(
             info["zhtok-regex"] = {"path": str(regex), "what": "cached", "trained_seconds": None}
         else:
             files = _training_files(text_dir, cache / "train_text", train_bytes)
-            _log(f"training the zhtok regex tokenizer ({vocab_size:,}) on {len(files)} files -> {regex}")
+            log(f"training the zhtok regex tokenizer ({vocab_size:,}) on {len(files)} files -> {regex}")
             try:
                 trained = bench_vocab._train_in_child("zhtok-regex", files, cache, vocab_size, 2, {})
             except RuntimeError as error:
@@ -271,7 +271,7 @@ def _prepare_models(
         if found is None:
             spm_cache = cache / "sentencepiece.model"
             files = _training_files(text_dir, cache / "train_text", train_bytes or TRAIN_QUICK_BYTES)
-            _log(f"training sentencepiece ({vocab_size:,}) on ~{(train_bytes or TRAIN_QUICK_BYTES) / 1e6:.0f} MB -> {spm_cache}")
+            log(f"training sentencepiece ({vocab_size:,}) on ~{(train_bytes or TRAIN_QUICK_BYTES) / 1e6:.0f} MB -> {spm_cache}")
             try:
                 lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
                 bench_vocab._train_in_child("sentencepiece", files, cache, vocab_size, 2, {"input_sentence_size": lines + 1})
@@ -307,43 +307,6 @@ def _training_files(text_dir: Path, work_dir: Path, max_bytes: int | None) -> li
 
 # --------------------------------------------------------------------------------------
 # encoder workers
-
-
-class _Worker:
-    """A tokenizer loaded in a child process (with its own RAYON_NUM_THREADS), driven over a pipe."""
-
-    def __init__(self, tool: str, model: str, rayon: int | None, inputs: Sequence[Path], input_bytes: int | None) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child_conn = context.Pipe()
-        self._process = context.Process(
-            target=_serve, args=(tool, model, rayon, [str(p) for p in inputs], input_bytes, child_conn), daemon=True
-        )
-        self._process.start()
-        child_conn.close()
-        status, detail = self._receive()
-        if status != "ready":
-            self._process.join()
-            raise RuntimeError(detail)
-        self.version, self.loaded_rss_mb = detail
-
-    def call(self, *request: Any) -> Any:
-        self._conn.send(request)
-        status, detail = self._receive()
-        if status != "ok":
-            raise RuntimeError(detail)
-        return detail
-
-    def close(self) -> float:
-        peak = self.call("stop")
-        self._process.join()
-        return peak
-
-    def _receive(self) -> tuple[str, Any]:
-        try:
-            return self._conn.recv()
-        except EOFError:
-            self._process.join()
-            return "error", f"worker exited with code {self._process.exitcode}"
 
 
 def _serve(tool: str, model: str, rayon: int | None, inputs: list[str], input_bytes: int | None, conn: Connection) -> None:
@@ -505,12 +468,12 @@ def _end_to_end(
             except RuntimeError as error:
                 failed.add(name)
                 skipped[name] = str(error)
-                _log(f"{name} failed: {error}")
+                log(f"{name} failed: {error}")
                 continue
             seconds[name].append(elapsed)
             cpus[name].append(cpu)
             peaks[name].append(peak)
-        _log(f"end to end: run {run_index + 1}/{runs} done, load {_load_average()}")
+        log(f"end to end: run {run_index + 1}/{runs} done, load {_load_average()}")
     result: dict[str, Any] = {"input": str(jsonl), "jsonl_bytes": jsonl.stat().st_size, "pipelines": {}, "outputs_identical": {}}
     for name in names:
         if not seconds[name]:
@@ -522,7 +485,7 @@ def _end_to_end(
             "cpu_seconds": statistics.median(cpus[name]), "peak_rss_mb": max(peaks[name]), "output": prefix,
             "bin_sha256": _file_sha256(prefix + ".bin"), "idx_sha256": _file_sha256(prefix + ".idx"),
         }
-        _log(f"{name}: {result['pipelines'][name]['mb_per_s']:.2f} MB/s ({median:.2f} s)")
+        log(f"{name}: {result['pipelines'][name]['mb_per_s']:.2f} MB/s ({median:.2f} s)")
     done = result["pipelines"]
     for a, b in (("zhtok encode zhtok-segment --workers 1", "zhtok encode zhtok-segment --workers 2"),
                  ("zhtok encode zhtok-regex --workers 1", "zhtok encode zhtok-regex --workers 2"),
@@ -661,7 +624,7 @@ def _target(name: str, value: float, limit: float) -> dict[str, Any]:
 
 def _environment(versions: dict[str, str], runs: int, quick: bool) -> dict[str, Any]:
     return {
-        "cpu": bench_vocab._cpu_name(),
+        "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -747,10 +710,6 @@ def _markdown(results: dict[str, Any]) -> str:
 
 def _load_average() -> list[float] | None:
     return bench_vocab._load_average()
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, cpu_name, log
 from benchmarks.ambiguity import evaluate
 from benchmarks.cws_score import score
 
@@ -137,9 +137,9 @@ def run(
             passed, total, failures = worker.call("ambiguity", str(cases))
             worker.close()
             results["ambiguity"][tool] = {"passed": passed, "total": total, "failures": failures}
-            _log(f"ambiguity/{tool}: {passed}/{total}")
+            log(f"ambiguity/{tool}: {passed}/{total}")
     else:
-        _log(f"no ambiguity cases at {cases}; skipped")
+        log(f"no ambiguity cases at {cases}; skipped")
 
     results["speed"] = _speed_summary(results)
     results["memory"] = _memory_summary(results)
@@ -147,7 +147,7 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "seg.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "seg.md").write_text(_markdown(results), encoding="utf-8")
-    _log(f"wrote {out_dir / 'seg.json'} and {out_dir / 'seg.md'}")
+    log(f"wrote {out_dir / 'seg.json'} and {out_dir / 'seg.md'}")
     return results
 
 
@@ -167,7 +167,7 @@ def _bench_corpus(
     test_lines, gold_lines = _load_corpus(folder, QUICK_LINES if quick else None)
     test_bytes = sum(len(line.encode("utf-8")) for line in test_lines)
     results["inputs"][name] = {"lines": len(test_lines), "bytes": test_bytes}
-    _log(f"{name}: {len(test_lines)} lines, {test_bytes / 1e6:.2f} MB, {runs} run(s)")
+    log(f"{name}: {len(test_lines)} lines, {test_bytes / 1e6:.2f} MB, {runs} run(s)")
     workers = _start_workers(specs, results["skipped"], versions)
     results["inputs"][name]["load_average_before"] = _load_average()
     seconds: dict[str, list[float]] = {label: [] for label in workers}
@@ -204,7 +204,7 @@ def _bench_corpus(
                 batch_matches = same if batch_matches is None else batch_matches and same
     results["inputs"][name]["load_average_after"] = _load_average()
     if batch_matches is False:
-        _log(f"{name}: zhtok cut_batch output differs from cut line by line")
+        log(f"{name}: zhtok cut_batch output differs from cut line by line")
 
     gold_text = "".join(line + "\n" for line in gold_lines)
     train_words = folder / "train_words.txt"
@@ -233,7 +233,7 @@ def _bench_corpus(
         try:
             result = score(gold_text, "".join(line + "\n" for line in outputs[label]), train_words)
         except ValueError as error:
-            _log(f"{name}/{label}: cannot score: {error}")
+            log(f"{name}/{label}: cannot score: {error}")
             figures["error"] = str(error)
         else:
             figures |= {
@@ -247,10 +247,10 @@ def _bench_corpus(
             results["inputs"][name]["oov_rate"] = result.oov_rate
         per_tool[label] = figures
         shown = {k: v for k, v in figures.items() if k not in ("training", "cut_batch")}
-        _log(f"{name}/{label}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()))
+        log(f"{name}/{label}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()))
         if "cut_batch" in figures:
             batch = figures["cut_batch"]
-            _log(
+            log(
                 f"{name}/{label}: cut_batch threads=1 {batch['threads_1_mb_per_s']:.2f} MB/s, "
                 f"threads=2 {batch['threads_2_mb_per_s']:.2f} MB/s, ×{batch['speedup_2_vs_1']:.2f}"
             )
@@ -281,7 +281,7 @@ def _train_corpus(
     if not wanted:
         return []
     if not source.is_file():
-        _log(f"{name}: no {TRAIN_FILE}; nothing trained")
+        log(f"{name}: no {TRAIN_FILE}; nothing trained")
         return []
     work_dir.mkdir(parents=True, exist_ok=True)
     # pkuseg's format: one sentence a line, words separated by single spaces, UTF-8, LF.
@@ -304,15 +304,15 @@ def _train_corpus(
         train_file = converted if (tool == "pkuseg" or quick) else source
         iterations = pkuseg_iterations if tool == "pkuseg" else None
         what = f"{iterations} iterations" if iterations else "defaults"
-        _log(f"{name}: training {tool} on {lines} lines ({chars} characters) of {source}, {what}")
+        log(f"{name}: training {tool} on {lines} lines ({chars} characters) of {source}, {what}")
         try:
             info = _train_in_child(tool, train_file, model_path, work_dir / f"{tool}.log", iterations, monitor)
         except RuntimeError as error:
             skipped[label] = str(error)
-            _log(f"skipping {label}: {error}")
+            log(f"skipping {label}: {error}")
             continue
         info |= {"file": str(source), "lines": lines, "characters": chars}
-        _log(f"{name}: trained {tool} in {info['seconds']:.1f} s")
+        log(f"{name}: trained {tool} in {info['seconds']:.1f} s")
         trained.append((label, tool, str(model_path), info))
     return sorted(trained, key=lambda entry: TRAINABLE_TOOLS.index(entry[1]))
 
@@ -409,7 +409,7 @@ def _find_corpora(cws_dir: Path, wanted: Sequence[str] | None) -> dict[str, Path
         found = {p.name: p for p in folders}
     if wanted is None:
         if not found:
-            _log(f"no corpus folders with {', '.join(CORPUS_FILES)} under {cws_dir}")
+            log(f"no corpus folders with {', '.join(CORPUS_FILES)} under {cws_dir}")
         return found
     missing = [name for name in wanted if name not in found]
     if missing:
@@ -448,44 +448,6 @@ def _non_space_chars(line: str) -> int:
     return sum(len(word) for word in line.split())
 
 
-class _Worker:
-    """A tool loaded in a child process, driven over a pipe."""
-
-    def __init__(self, tool: str, model: str | None) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child_conn = context.Pipe()
-        self._process = context.Process(target=_serve, args=(tool, model, child_conn), daemon=True)
-        self._process.start()
-        child_conn.close()
-        status, detail = self._receive()
-        if status != "ready":
-            self._process.join()
-            raise RuntimeError(detail)
-        self.version: str
-        self.loaded_rss_mb: float  # peak RSS once the model is loaded, before any corpus
-        self.version, self.loaded_rss_mb = detail
-
-    def call(self, *request: Any) -> Any:
-        self._conn.send(request)
-        status, detail = self._receive()
-        if status != "ok":
-            raise RuntimeError(detail)
-        return detail
-
-    def close(self) -> float:
-        """Stop the process; return its peak RSS in MB."""
-        peak = self.call("stop")
-        self._process.join()
-        return peak
-
-    def _receive(self) -> tuple[str, Any]:
-        try:
-            return self._conn.recv()
-        except EOFError:
-            self._process.join()
-            return "error", f"worker exited with code {self._process.exitcode}"
-
-
 def _start_workers(
     specs: dict[str, tuple[str, str | None]], skipped: dict[str, str], versions: dict[str, str]
 ) -> dict[str, _Worker]:
@@ -495,10 +457,10 @@ def _start_workers(
         if label in skipped:
             continue
         try:
-            workers[label] = _Worker(tool, model)
+            workers[label] = Worker(_serve, tool, model)
         except RuntimeError as error:
             skipped[label] = str(error)
-            _log(f"skipping {label}: {error}")
+            log(f"skipping {label}: {error}")
         else:
             versions.setdefault(tool, workers[label].version)
     return workers
@@ -617,7 +579,7 @@ def _environment(
     pkuseg_iterations: int,
 ) -> dict[str, Any]:
     env = {
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -686,16 +648,6 @@ def _memory_summary(results: dict[str, Any]) -> dict[str, Any]:
     if "zhtok" in memory:
         memory["zhtok"]["target_mb"] = RSS_TARGET_MB
     return memory
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _markdown(results: dict[str, Any]) -> str:
@@ -861,10 +813,6 @@ def _times(value: float, reference: float | None) -> str:
 
 def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

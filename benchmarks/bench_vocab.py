@@ -49,7 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, cpu_name, log
 
 TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "hf-gpt2", "sentencepiece", "sentencepiece-lossless", "zhtok-segment-x2")
 DEFAULT_TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "sentencepiece", "zhtok-segment-x2")
@@ -125,7 +125,7 @@ def run(
         exclude={line.strip() for line in pku_test if line.strip()},
     )
     train_files = corpus["train_files"]
-    _log(
+    log(
         f"training text: {len(train_files)} files, {corpus['train_bytes'] / 1e6:.1f} MB, {corpus['train_lines']:,} lines "
         f"({corpus['excluded_lines']} lines of the PKU test left out); held out: {corpus['heldout_bytes'] / 1e6:.1f} MB"
     )
@@ -141,16 +141,16 @@ def run(
             files = train_files * 2 if tool == "zhtok-segment-x2" else train_files
             options = dict(sentencepiece_options or {})
             options.setdefault("input_sentence_size", corpus["train_lines"] * (2 if tool.endswith("x2") else 1) + 1)
-            _log(f"run {run_index + 1}/{runs}: training {tool} ...")
+            log(f"run {run_index + 1}/{runs}: training {tool} ...")
             try:
                 info = _train_in_child(tool, files, models_dir, vocab_size, threads, options)
             except RuntimeError as error:
                 results["skipped"][tool] = str(error)
-                _log(f"skipping {tool}: {error}")
+                log(f"skipping {tool}: {error}")
                 continue
             trainings[tool].append(info)
             versions.setdefault(_package(tool), info["version"])
-            _log(
+            log(
                 f"  {tool}: {info['seconds']:.1f} s, peak RSS {info['peak_rss_mb']:.0f} MB, "
                 f"CPU {info['cpu_seconds']:.1f} s, load {info['load_average_before']} -> {info['load_average_after']}"
             )
@@ -179,10 +179,10 @@ def run(
             results["evaluation"][tool] = evaluate(encoder, heldout, pku_test, gold)
         except Exception as error:  # noqa: BLE001 - report it, go on with the others
             results["skipped"][f"{tool} (evaluation)"] = f"{type(error).__name__}: {error}"
-            _log(f"cannot evaluate {tool}: {type(error).__name__}: {error}")
+            log(f"cannot evaluate {tool}: {type(error).__name__}: {error}")
             continue
         e = results["evaluation"][tool]
-        _log(
+        log(
             f"  {tool}: held-out {e['heldout']['all']['bytes_per_token']:.3f} B/token, "
             f"PKU test {e['pku_test']['bytes_per_token']:.3f} B/token, "
             f"gold crossing {_pct(e.get('gold_crossing', {}).get('share'))}%"
@@ -194,7 +194,7 @@ def run(
     results["environment"]["zhtok_build_at_start"] = build_at_start
     (out_dir / "vocab.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "vocab.md").write_text(_markdown(results), encoding="utf-8")
-    _log(f"wrote {out_dir / 'vocab.json'} and {out_dir / 'vocab.md'}")
+    log(f"wrote {out_dir / 'vocab.json'} and {out_dir / 'vocab.md'}")
     return results
 
 
@@ -656,7 +656,7 @@ def _target(name: str, value: float, limit: float, sense: str, unit: str) -> dic
 
 def _environment(versions: dict[str, str], runs: int, quick: bool, vocab_size: int, threads: int, holdout: float) -> dict[str, Any]:
     return {
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -834,20 +834,6 @@ def _load_average() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
         return None
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
