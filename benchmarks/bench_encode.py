@@ -36,7 +36,6 @@ import argparse
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import platform
 import statistics
