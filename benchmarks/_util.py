@@ -51,6 +51,11 @@ def _is_file(name: str) -> bool:
         return False
 
 
+def comma_list(text: str) -> list[str]:
+    """The names in a comma-separated command-line value."""
+    return [name for name in text.split(",") if name]
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

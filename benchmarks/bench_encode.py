@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bench_vocab
-from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, cpu_name, log
+from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, comma_list, cpu_name, log
 
 INPUT_FILES = ("mixed_leetcode_zh.txt", "mixed_javaguide.txt")
 TOOLS = ("zhtok-segment", "zhtok-regex", "tiktoken", "hf", "sentencepiece")
@@ -717,7 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="default: %(default)s")
     parser.add_argument("--quick", action="store_true", help=f"about {QUICK_BYTES / 1e6:.0f} MB of input, 3 runs")
     parser.add_argument("--runs", type=int, default=5, help="interleaved samples per mode, median reported (default 5)")
-    parser.add_argument("--tools", type=_names, help=f"comma-separated, from {','.join(TOOLS)} (default: all)")
+    parser.add_argument("--tools", type=comma_list, help=f"comma-separated, from {','.join(TOOLS)} (default: all)")
     parser.add_argument("--no-end-to-end", action="store_true", help="skip the zhtok encode / HF pipeline comparison")
     parser.add_argument("--spm-model", type=Path, help="sentencepiece model (default: bench_vocab's under --out, else trained)")
     args = parser.parse_args(argv)
@@ -729,10 +729,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     return 0
-
-
-def _names(text: str) -> list[str]:
-    return [name for name in text.split(",") if name]
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, cpu_name, log
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, comma_list, cpu_name, log
 from benchmarks.ambiguity import evaluate
 from benchmarks.cws_score import score
 
@@ -820,8 +820,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="default: %(default)s")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="default: %(default)s")
     parser.add_argument("--quick", action="store_true", help=f"first ~{QUICK_LINES} lines of each corpus, one run")
-    parser.add_argument("--tools", type=_names, help=f"comma-separated, from {','.join(TOOLS)} (default: all)")
-    parser.add_argument("--corpora", type=_names, help="comma-separated corpus folder names (default: all found)")
+    parser.add_argument("--tools", type=comma_list, help=f"comma-separated, from {','.join(TOOLS)} (default: all)")
+    parser.add_argument("--corpora", type=comma_list, help="comma-separated corpus folder names (default: all found)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per tool, median reported")
     parser.add_argument("--zhtok-model", type=Path, help="model file for zhtok.Segmenter(model=...)")
     parser.add_argument(
@@ -858,10 +858,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     return 0
-
-
-def _names(text: str) -> list[str]:
-    return [name for name in text.split(",") if name]
 
 
 if __name__ == "__main__":

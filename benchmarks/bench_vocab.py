@@ -49,7 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines, cpu_name, log
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, comma_list, cpu_name, log
 
 TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "hf-gpt2", "sentencepiece", "sentencepiece-lossless", "zhtok-segment-x2")
 DEFAULT_TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "sentencepiece", "zhtok-segment-x2")
@@ -842,7 +842,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="default: %(default)s")
     parser.add_argument("--quick", action="store_true", help=f"about the first {QUICK_BYTES / 1e6:.0f} MB of the text, one run")
     parser.add_argument("--runs", type=int, default=1, help="trainings per tool, median reported (default 1)")
-    parser.add_argument("--tools", type=_names, help=f"comma-separated, from {','.join(TOOLS)} (default: {','.join(DEFAULT_TOOLS)})")
+    parser.add_argument("--tools", type=comma_list, help=f"comma-separated, from {','.join(TOOLS)} (default: {','.join(DEFAULT_TOOLS)})")
     parser.add_argument("--vocab-size", type=int, default=VOCAB_SIZE, help="default: %(default)s")
     parser.add_argument("--threads", type=int, default=THREADS, help="training threads of every tool (default: %(default)s)")
     parser.add_argument("--holdout", type=float, default=HOLDOUT_FRACTION, help="share of each file's last lines held out")
@@ -855,10 +855,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     return 0
-
-
-def _names(text: str) -> list[str]:
-    return [name for name in text.split(",") if name]
 
 
 if __name__ == "__main__":

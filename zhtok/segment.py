@@ -10,9 +10,6 @@ from typing import Callable, Iterable
 from . import _core
 from ._paths import DEFAULT_SEG_MODEL, vocab_file
 
-Text = "str | bytes"
-
-
 @functools.lru_cache(maxsize=8)
 def _load_model(path: str) -> _core.SegModel:
     # Models are immutable, so Segmenters built on the same file share one copy.

@@ -121,9 +121,13 @@ void Segmenter::add_word(const std::u32string& raw, float freq) {
   if (raw.empty()) throw_input("cannot add an empty word");
   std::u32string word = normalized(raw);
   std::unique_lock lock(mu_);
+  add_locked(word, freq);
+}
+
+void Segmenter::add_locked(const std::u32string& word, float freq) {
   user_.add(word, freq);
   int32_t id = model_->dict().find(word);
-  if (id >= 0) user_.restore_base_word(id);
+  if (id >= 0) user_.restore_base_word(id);  // re-adding a deleted dictionary word revives it
 }
 
 bool Segmenter::del_word(const std::u32string& raw) {
@@ -174,11 +178,7 @@ void Segmenter::load_user_dict(const std::string& path) {
     entries.emplace_back(normalized(fields[0]), freq);
   }
   std::unique_lock lock(mu_);
-  for (auto& [word, freq] : entries) {
-    user_.add(word, freq);
-    int32_t id = model_->dict().find(word);
-    if (id >= 0) user_.restore_base_word(id);
-  }
+  for (auto& [word, freq] : entries) add_locked(word, freq);
 }
 
 }  // namespace zhtok::segment

@@ -69,6 +69,7 @@ class Segmenter {
   template <typename OnSpace, typename OnWindow>
   void search(const Runes& text, Workspace& ws, OnSpace&& on_space, OnWindow&& on_window) const;
 
+  void add_locked(const std::u32string& normalized_word, float freq);  // mu_ held exclusively
   std::u32string normalized(const std::u32string& word) const {
     return normalize::normalized(model_->normalizer(), word);
   }
