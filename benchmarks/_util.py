@@ -51,6 +51,37 @@ def _is_file(name: str) -> bool:
         return False
 
 
+def check_tools(tools: "list[str] | None", known: "tuple[str, ...] | list[str]",
+                default: "tuple[str, ...] | list[str]", runs: int) -> list[str]:
+    """The tools to run (default when None); ValueError for an unknown one or runs < 1."""
+    tools = list(default if tools is None else tools)
+    unknown = sorted(set(tools) - set(known))
+    if unknown:
+        raise ValueError(f"unknown tools {unknown}; choose from {list(known)}")
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, not {runs}")
+    return tools
+
+
+def base_environment(versions: "dict[str, str]") -> "dict[str, Any]":
+    """What every benchmark records about the machine and the tools' versions."""
+    return {
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def load_average() -> "list[float] | None":
+    """The 1, 5 and 15 minute load averages: timings taken under other load say so."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def comma_list(text: str) -> list[str]:
     """The names in a comma-separated command-line value."""
     return [name for name in text.split(",") if name]

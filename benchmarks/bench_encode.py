@@ -37,7 +37,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bench_vocab
-from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, comma_list, cpu_name, log
+from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, base_environment, check_tools, comma_list, load_average, log
 
 INPUT_FILES = ("mixed_leetcode_zh.txt", "mixed_javaguide.txt")
 TOOLS = ("zhtok-segment", "zhtok-regex", "tiktoken", "hf", "sentencepiece")
@@ -104,12 +103,7 @@ def run(
     that many bytes (tests).  Tools that cannot be loaded are skipped (see "skipped").
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    tools = list(TOOLS if tools is None else tools)
-    unknown = sorted(set(tools) - set(TOOLS))
-    if unknown:
-        raise ValueError(f"unknown tools {unknown}; choose from {list(TOOLS)}")
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, not {runs}")
+    tools = check_tools(tools, TOOLS, TOOLS, runs)
     if quick:
         runs = min(runs, 3)
     if input_bytes is None and quick:
@@ -152,7 +146,7 @@ def run(
     cpu_samples: dict[tuple[str, str], list[float]] = {}
     outputs: dict[tuple[str, str], dict[str, Any]] = {}
     keys = [(key, mode) for key, worker in workers.items() for mode in WORKERS[key]]
-    results["load_average_before"] = _load_average()
+    results["load_average_before"] = load_average()
     for run_index in range(runs):
         shift = run_index % max(len(keys), 1)
         for (key, mode) in keys[shift:] + keys[:shift]:
@@ -161,8 +155,8 @@ def run(
             cpu_samples.setdefault((key[0], mode), []).append(cpu)
             if info is not None:
                 outputs[(key[0], mode)] = info
-        log(f"run {run_index + 1}/{runs} done, load {_load_average()}")
-    results["load_average_after"] = _load_average()
+        log(f"run {run_index + 1}/{runs} done, load {load_average()}")
+    results["load_average_after"] = load_average()
     peaks: dict[str, float] = {}
     for key, worker in workers.items():
         peaks[f"{key[0]}" + (f" (RAYON_NUM_THREADS={key[1]})" if key[1] else "")] = worker.close()
@@ -472,7 +466,7 @@ def _end_to_end(
             seconds[name].append(elapsed)
             cpus[name].append(cpu)
             peaks[name].append(peak)
-        log(f"end to end: run {run_index + 1}/{runs} done, load {_load_average()}")
+        log(f"end to end: run {run_index + 1}/{runs} done, load {load_average()}")
     result: dict[str, Any] = {"input": str(jsonl), "jsonl_bytes": jsonl.stat().st_size, "pipelines": {}, "outputs_identical": {}}
     for name in names:
         if not seconds[name]:
@@ -623,16 +617,12 @@ def _target(name: str, value: float, limit: float) -> dict[str, Any]:
 
 def _environment(versions: dict[str, str], runs: int, quick: bool) -> dict[str, Any]:
     return {
-        "cpu": cpu_name(),
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
+        **base_environment(versions),
         "runs": runs,
         "quick": quick,
         "zhtok_build": bench_vocab.zhtok_build(),
         "sched_autogroup": bench_vocab.sched_autogroup(),
-        "load_average_end": _load_average(),
+        "load_average_end": load_average(),
     }
 
 
@@ -705,10 +695,6 @@ def _markdown(results: dict[str, Any]) -> str:
     if results["skipped"]:
         lines += ["## Skipped", ""] + [f"- {tool}: {why}" for tool, why in results["skipped"].items()] + [""]
     return "\n".join(lines)
-
-
-def _load_average() -> list[float] | None:
-    return bench_vocab._load_average()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,7 +24,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import re
 import resource
 import statistics
@@ -37,7 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, comma_list, cpu_name, log
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, base_environment, check_tools, comma_list, load_average, log
 from benchmarks.ambiguity import evaluate
 from benchmarks.cws_score import score
 
@@ -95,12 +94,7 @@ def run(
     Tools that cannot be loaded or trained are skipped with a message (see "skipped").
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    tools = list(TOOLS if tools is None else tools)
-    unknown = sorted(set(tools) - set(TOOLS))
-    if unknown:
-        raise ValueError(f"unknown tools {unknown}; choose from {list(TOOLS)}")
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, not {runs}")
+    tools = check_tools(tools, TOOLS, TOOLS, runs)
     if pkuseg_iterations is None:
         pkuseg_iterations = QUICK_PKUSEG_TRAIN_ITERATIONS if quick else PKUSEG_TRAIN_ITERATIONS
     if pkuseg_iterations < 1:
@@ -169,7 +163,7 @@ def _bench_corpus(
     results["inputs"][name] = {"lines": len(test_lines), "bytes": test_bytes}
     log(f"{name}: {len(test_lines)} lines, {test_bytes / 1e6:.2f} MB, {runs} run(s)")
     workers = _start_workers(specs, results["skipped"], versions)
-    results["inputs"][name]["load_average_before"] = _load_average()
+    results["inputs"][name]["load_average_before"] = load_average()
     seconds: dict[str, list[float]] = {label: [] for label in workers}
     # CPU time of the tool's process over wall time: below 1 (below n for n threads) means
     # the process did not get its cores, e.g. another job was running.
@@ -202,7 +196,7 @@ def _bench_corpus(
             if output is not None:
                 same = output == outputs.get("zhtok")
                 batch_matches = same if batch_matches is None else batch_matches and same
-    results["inputs"][name]["load_average_after"] = _load_average()
+    results["inputs"][name]["load_average_after"] = load_average()
     if batch_matches is False:
         log(f"{name}: zhtok cut_batch output differs from cut line by line")
 
@@ -579,30 +573,19 @@ def _environment(
     pkuseg_iterations: int,
 ) -> dict[str, Any]:
     env = {
-        "cpu": cpu_name(),
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
+        **base_environment(versions),
         "runs": runs,
         "batch_runs": batch_runs,
         "min_sample_seconds": min_seconds,
         "quick": quick,
         "train": train,
-        "load_average_end": _load_average(),
+        "load_average_end": load_average(),
     }
     if train:
         env["pkuseg_train_iterations"] = pkuseg_iterations
         if quick:
             env["quick_train_characters"] = QUICK_TRAIN_CHARS
     return env
-
-
-def _load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def _speed_summary(results: dict[str, Any]) -> dict[str, Any]:

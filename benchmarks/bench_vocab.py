@@ -39,7 +39,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -49,7 +48,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines, comma_list, cpu_name, log
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, base_environment, check_tools, comma_list, load_average, log
 
 TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "hf-gpt2", "sentencepiece", "sentencepiece-lossless", "zhtok-segment-x2")
 DEFAULT_TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "sentencepiece", "zhtok-segment-x2")
@@ -100,12 +99,7 @@ def run(
     load is skipped with its error (see "skipped").
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    tools = list(DEFAULT_TOOLS if tools is None else tools)
-    unknown = sorted(set(tools) - set(TOOLS))
-    if unknown:
-        raise ValueError(f"unknown tools {unknown}; choose from {list(TOOLS)}")
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, not {runs}")
+    tools = check_tools(tools, TOOLS, DEFAULT_TOOLS, runs)
     if not 0 < holdout_fraction < 1:
         raise ValueError(f"holdout fraction must be between 0 and 1, not {holdout_fraction}")
     runs = 1 if quick else runs
@@ -286,7 +280,7 @@ def _train_in_child(
     result_path = models_dir / f"{tool}.result.json"
     result_path.unlink(missing_ok=True)
     model = _model_path(models_dir, tool)
-    before = _load_average()
+    before = load_average()
     process = context.Process(
         target=_train_child,
         args=(tool, files, str(model), vocab_size, threads, spm_options, str(log_path), str(result_path)),
@@ -302,7 +296,7 @@ def _train_in_child(
         raise RuntimeError(f"training {tool} failed (exit code {process.exitcode}): {' | '.join(tail)}")
     info = json.loads(result_path.read_text(encoding="utf-8"))
     result_path.unlink()
-    info |= {"process_seconds": process_seconds, "load_average_before": before, "load_average_after": _load_average()}
+    info |= {"process_seconds": process_seconds, "load_average_before": before, "load_average_after": load_average()}
     return info
 
 
@@ -656,11 +650,7 @@ def _target(name: str, value: float, limit: float, sense: str, unit: str) -> dic
 
 def _environment(versions: dict[str, str], runs: int, quick: bool, vocab_size: int, threads: int, holdout: float) -> dict[str, Any]:
     return {
-        "cpu": cpu_name(),
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
+        **base_environment(versions),
         "runs": runs,
         "quick": quick,
         "vocab_size": vocab_size,
@@ -668,7 +658,7 @@ def _environment(versions: dict[str, str], runs: int, quick: bool, vocab_size: i
         "holdout_fraction": holdout,
         "zhtok_build": zhtok_build(),
         "sched_autogroup": sched_autogroup(),
-        "load_average_end": _load_average(),
+        "load_average_end": load_average(),
     }
 
 
@@ -827,13 +817,6 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return str(getattr(sys.modules.get(package), "__version__", "unknown"))
-
-
-def _load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
