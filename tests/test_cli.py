@@ -93,3 +93,17 @@ def test_train_vocab_then_encode(tmp_path):
 @pytest.mark.parametrize("args", [["seg", "--threads", "x"], ["nope"], []])
 def test_bad_arguments(args):
     assert run(args).returncode == 2
+
+
+def test_seg_streams_a_long_line_in_pieces(tmp_path):
+    # 2.6 MB on one line: segmented in pieces of about 1 MB cut after whitespace, which is always
+    # a word boundary, so the output is the whole line's segmentation.
+    from zhtok import Segmenter
+
+    line = "研究生命的起源，南京市长江大桥。 " * 60000 + "结束"
+    src, out = tmp_path / "long.txt", tmp_path / "out.txt"
+    src.write_text(line + "\nnext 行\n", encoding="utf-8")
+    assert main(["seg", str(src), "-o", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == " ".join(w for w in Segmenter().cut(line) if not w.isspace())
+    assert lines[1:] == ["next 行", ""]

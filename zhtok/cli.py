@@ -11,7 +11,7 @@ from . import __version__
 from .errors import ZhtokError
 from .bpe import EOD, Tokenizer, train_tokenizer
 from .segment import Segmenter, train_segmenter
-from .textio import STDIN, LineStats, batched, read_lines
+from .textio import STDIN, LineStats, batched, read_lines, read_pieces
 
 SAMPLE = Path(__file__).resolve().parent / "samples" / "sample_zh.txt"
 
@@ -21,9 +21,15 @@ def cmd_seg(args: argparse.Namespace) -> int:
     out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
     stats = LineStats()
     try:
-        for batch in batched(read_lines(args.inputs or [STDIN], args.errors, stats)):
-            for words in seg.cut_batch(batch, threads=args.threads):
-                out.write(args.delimiter.join(w for w in words if not w.isspace()) + "\n")
+        open_line = False  # words of the current line written, more pieces to come
+        for batch in batched(read_pieces(args.inputs or [STDIN], args.errors, stats)):
+            cut = seg.cut_batch([text for text, _ in batch], threads=args.threads)
+            for (_, last), words in zip(batch, cut):
+                text = args.delimiter.join(w for w in words if not w.isspace())
+                if open_line and text:
+                    out.write(args.delimiter)
+                out.write(text + "\n" if last else text)
+                open_line = not last and (open_line or bool(text))
     finally:
         if out is not sys.stdout:
             out.close()
