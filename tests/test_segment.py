@@ -143,7 +143,8 @@ def test_load_user_dict(tmp_path):
 
 @pytest.mark.parametrize(
     "content, line",
-    [("好词 1\n坏词 x\n", 2), ("词 1 2 3\n", 1), (b"ok\n\xff\n", 2), ("词 -1\n", 1)],
+    [("好词 1\n坏词 x\n", 2), ("词 1 2 3\n", 1), (b"ok\n\xff\n", 2), ("词 -1\n", 1),
+     ("好词\n" + "长" * (1 << 19) + "\n", 2)],  # over the 1 MiB line limit
 )
 def test_bad_user_dict_line_is_reported_and_nothing_added(tmp_path, content, line):
     path = tmp_path / "user.txt"

@@ -41,6 +41,19 @@ def test_bad_training_lines_are_reported(tmp_path):
     assert e.value.line == 2 and str(path) in str(e.value)
 
 
+def test_a_line_over_the_limit_is_skipped_in_bounded_memory(tmp_path):
+    # A "line" of 3 MiB (over the 1 MiB limit) is reported and skipped without being held; the
+    # lines around it, the last one without a newline, still train.
+    path = tmp_path / "long.txt"
+    path.write_bytes("我们 喜欢\n".encode() + "词 ".encode() * (1 << 20) + "\n他们 学习\r\n自然 语言".encode())
+    stats = zhtok.train_segmenter([path], tmp_path / "m.zseg")
+    assert [(line, reason) for _, line, reason in stats["bad_lines"]] == [
+        (2, "line longer than the limit of 1 MiB")]
+    assert stats["sentences"] == 3 and stats["words"] == 6
+    with pytest.raises(FormatError, match="long.txt:2: line longer than the limit of 1 MiB"):
+        zhtok.train_segmenter([path], tmp_path / "m2.zseg", on_error="fail")
+
+
 def test_missing_training_file(tmp_path):
     with pytest.raises(ZhtokIOError, match="nope.txt"):
         zhtok.train_segmenter([tmp_path / "nope.txt"], tmp_path / "m.zseg")

@@ -1,17 +1,15 @@
 #include "io/segmented_corpus.h"
 
-#include <fstream>
-
 #include "common/char_class.h"
 #include "common/error.h"
 #include "common/utf8.h"
+#include "io/line_reader.h"
 
 namespace zhtok::io {
 
 void read_segmented(const std::string& path, OnBadLine on_bad, CorpusStats& stats,
                     const std::function<void(const std::vector<std::u32string>&)>& on_sentence) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_io(path, "cannot open training file");
+  LineReader reader(path, "training file");
   std::string line;
   Runes runes;
   std::vector<std::u32string> words;
@@ -19,9 +17,13 @@ void read_segmented(const std::string& path, OnBadLine on_bad, CorpusStats& stat
     if (on_bad == OnBadLine::Fail) throw Error(ErrorKind::Format, reason, path, lineno, offset);
     stats.bad_lines.push_back({path, lineno, std::move(reason)});
   };
-  for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
-    if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  bool too_long = false;
+  while (reader.next(line, too_long)) {
+    int64_t lineno = reader.line_number();
+    if (too_long) {
+      bad(lineno, reader.too_long_reason(), -1);
+      continue;
+    }
     int64_t off = find_invalid_utf8(line);
     if (off >= 0) {
       bad(lineno, "invalid UTF-8 at byte " + std::to_string(off) + " of the line", -1);
@@ -47,7 +49,6 @@ void read_segmented(const std::string& path, OnBadLine on_bad, CorpusStats& stat
     stats.words += static_cast<int64_t>(words.size());
     on_sentence(words);
   }
-  if (in.bad()) throw_io(path, "read failed");
 }
 
 }  // namespace zhtok::io

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "io/line_reader.h"
 #include "segment/ambiguity.h"
 
 namespace zhtok::segment {
@@ -140,14 +141,14 @@ bool Segmenter::del_word(const std::u32string& raw) {
 }
 
 void Segmenter::load_user_dict(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_io(path, "cannot open user dictionary");
+  io::LineReader reader(path, "user dictionary");
   std::vector<std::pair<std::u32string, float>> entries;
   std::string line;
   Runes runes;
-  for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
-    if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  bool too_long = false;
+  while (reader.next(line, too_long)) {
+    int64_t lineno = reader.line_number();
+    if (too_long) throw Error(ErrorKind::Format, reader.too_long_reason(), path, lineno);
     int64_t bad = find_invalid_utf8(line);
     if (bad >= 0) throw Error(ErrorKind::Format, "invalid UTF-8 in user dictionary", path, lineno, bad);
     decode_utf8(line, runes);
