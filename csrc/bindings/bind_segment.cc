@@ -35,24 +35,20 @@ std::vector<Span> segment_text(const Segmenter& seg, const TextArg& t, Runes& r)
   return seg.segment(r);
 }
 
-// Segments each text on its own thread slot. Spans are kept in characters for str input (the
-// words are substrings of it) and in bytes for bytes input; runes are not kept.
-std::vector<std::vector<std::pair<uint32_t, uint32_t>>> segment_many(
-    const Segmenter& seg, const std::vector<TextArg>& texts, size_t threads) {
-  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> out(texts.size());
-  parallel_for(texts.size(), thread_count(threads, texts.size()), [&](size_t i) {
-    Runes r;
-    try {
-      texts[i].decode(r);
-    } catch (const Error& e) {
-      throw Error(e.kind(), "text " + std::to_string(i) + ": " + e.message(), e.path(), e.line(),
-                  e.offset());
-    }
-    bool chars = texts[i].is_str();
-    for (const Span& s : seg.segment(r))
-      out[i].emplace_back(chars ? s.begin : r.offs[s.begin], chars ? s.end : r.offs[s.end]);
-  });
-  return out;
+// Text i of a batch, decoded and segmented (its runes are kept for words_of).
+struct SegmentedItem {
+  Runes runes;
+  std::vector<Span> spans;
+};
+
+void segment_item(const Segmenter& seg, const TextArg& text, size_t i, SegmentedItem& out) {
+  try {
+    text.decode(out.runes);
+  } catch (const Error& e) {
+    throw Error(e.kind(), "text " + std::to_string(i) + ": " + e.message(), e.path(), e.line(),
+                e.offset());
+  }
+  out.spans = seg.segment(out.runes);
 }
 
 }  // namespace
@@ -88,20 +84,23 @@ void bind_segment(py::module_& m) {
           [](const Segmenter& seg, py::iterable texts, size_t threads, const std::string& errors) {
             std::vector<TextArg> args;
             for (py::handle h : texts) args.emplace_back(h, errors);
-            std::vector<std::vector<std::pair<uint32_t, uint32_t>>> spans;
+            size_t n = args.size(), n_threads = thread_count(threads, n);
+            std::vector<SegmentedItem> items(n);
+            py::list out(n);
+            auto emit = [&](size_t i) {
+              out[i] = words_of(args[i], items[i].runes, items[i].spans);
+              items[i] = {};
+            };
+            auto work = [&](size_t i) { segment_item(seg, args[i], i, items[i]); };
+            if (n_threads > 1) {
+              parallel_ordered(n, n_threads, work, emit);
+              return out;
+            }
             {
               py::gil_scoped_release release;
-              spans = segment_many(seg, args, threads);
+              for (size_t i = 0; i < n; ++i) work(i);
             }
-            py::list out(args.size());
-            for (size_t i = 0; i < args.size(); ++i) {
-              py::list words(spans[i].size());
-              for (size_t k = 0; k < spans[i].size(); ++k)
-                words[k] = args[i].is_str()
-                               ? args[i].word(Runes{}, spans[i][k].first, spans[i][k].second)
-                               : args[i].slice(spans[i][k].first, spans[i][k].second);
-              out[i] = std::move(words);
-            }
+            for (size_t i = 0; i < n; ++i) emit(i);
             return out;
           },
           py::arg("texts"), py::arg("threads") = 0, py::arg("errors") = "strict")

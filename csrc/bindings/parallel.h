@@ -3,9 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
+
+#include <pybind11/pybind11.h>
 
 namespace zhtok::bindings {
 
@@ -28,6 +33,54 @@ void parallel_for(size_t n, size_t threads, Fn&& fn) {
   for (auto& th : pool) th.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+// Runs work(i) for i in [0, n) on `threads` new threads, while the calling thread, which holds
+// the GIL, calls emit(i) for each item in input order as soon as it is done: building Python
+// results overlaps with the work instead of following it, which is what keeps 2 threads near
+// 2x. The GIL is released only while waiting. A failed item's exception is rethrown (after
+// the threads are joined) when its turn comes; the items after it are not emitted.
+template <typename Work, typename Emit>
+void parallel_ordered(size_t n, size_t threads, Work&& work, Emit&& emit) {
+  std::unique_ptr<std::atomic<bool>[]> done(new std::atomic<bool>[n]);
+  for (size_t i = 0; i < n; ++i) done[i].store(false, std::memory_order_relaxed);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        work(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      done[i].store(true, std::memory_order_release);
+      std::lock_guard<std::mutex> lock(mu);  // pairs with the waiter's check: no lost wake-up
+      cv.notify_one();
+    }
+  };
+  std::vector<std::thread> pool;
+  struct Joiner {  // joins on every way out, exceptions included
+    std::vector<std::thread>& pool;
+    std::atomic<size_t>& next;
+    size_t n;
+    ~Joiner() {
+      next.store(n);  // no new items
+      pybind11::gil_scoped_release release;
+      for (auto& th : pool) th.join();
+    }
+  } joiner{pool, next, n};
+  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (size_t i = 0; i < n; ++i) {
+    if (!done[i].load(std::memory_order_acquire)) {
+      pybind11::gil_scoped_release release;
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return done[i].load(std::memory_order_acquire); });
+    }
+    if (errors[i]) std::rethrow_exception(errors[i]);
+    emit(i);
+  }
 }
 
 }  // namespace zhtok::bindings

@@ -20,22 +20,21 @@ class FingerprintTable {
  public:
   explicit FingerprintTable(size_t expected = 0) { reset(expected); }
 
-  const V* find(uint64_t key) const {
-    uint32_t fp = fingerprint(key);
-    for (size_t i = slot(key);; i = (i + 1) & mask_) {
-      if (slots_[i].fp == fp) return &slots_[i].value;
-      if (slots_[i].fp == kEmpty) return nullptr;
-    }
-  }
+  const V* find(uint64_t key) const { return find_at(key, slot(key)); }
 
   // out[i] = find(keys[i]). Prefetches keys ahead so that the cache misses of independent
   // lookups overlap.
   void find_many(const uint64_t* keys, size_t n, const V** out) const {
-    constexpr size_t kAhead = 24;
-    for (size_t i = 0; i < n && i < kAhead; ++i) prefetch(keys[i]);
+    constexpr size_t kAhead = 32;  // a power of two: the ring of slots computed ahead
+    size_t ahead[kAhead];
+    auto fetch = [&](size_t i) {
+      ahead[i % kAhead] = slot(keys[i]);
+      __builtin_prefetch(slots_.data() + ahead[i % kAhead]);
+    };
+    for (size_t i = 0; i < n && i < kAhead; ++i) fetch(i);
     for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) prefetch(keys[i + kAhead]);
-      out[i] = find(keys[i]);
+      out[i] = find_at(keys[i], ahead[i % kAhead]);
+      if (i + kAhead < n) fetch(i + kAhead);
     }
   }
 
@@ -98,7 +97,13 @@ class FingerprintTable {
     mask_ = cap - 1;
     size_ = 0;
   }
-  void prefetch(uint64_t key) const { __builtin_prefetch(slots_.data() + slot(key)); }
+  const V* find_at(uint64_t key, size_t start) const {
+    uint32_t fp = fingerprint(key);
+    for (size_t i = start;; i = (i + 1) & mask_) {
+      if (slots_[i].fp == fp) return &slots_[i].value;
+      if (slots_[i].fp == kEmpty) return nullptr;
+    }
+  }
   // The slot comes from the high bits of one hash, the fingerprint from another.
   size_t slot(uint64_t key) const { return static_cast<size_t>(mix(key) >> 24) & mask_; }
   static uint32_t fingerprint(uint64_t key) {

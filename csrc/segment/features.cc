@@ -54,7 +54,8 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
                    std::vector<uint32_t>& rows, std::vector<uint64_t>& keys) {
   const size_t n = lat.n;
   // Longest dictionary word (2+ runes) that starts at, ends at, or passes through each rune.
-  std::vector<uint8_t> starts(n, 0), ends(n, 0), inside(n, 0);
+  thread_local std::vector<uint8_t> starts, ends, inside;  // per-thread buffers, reused
+  starts.assign(n, 0), ends.assign(n, 0), inside.assign(n, 0);
   for (const Edge& e : lat.edges) {
     size_t len = e.end - e.start;
     if (len < 2 || e.source == EdgeSource::Free) continue;
@@ -64,8 +65,8 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     for (size_t m = e.start + 1; m + 1 < e.end; ++m) inside[m] = std::max(inside[m], l);
   }
   // Codes and ids with two runes of padding on each side.
-  std::vector<uint32_t> code(n + 4, kPad), id(n + 4, index.id(kPad));
-  std::vector<uint32_t> klass(n + 2, kPadClass);
+  thread_local std::vector<uint32_t> code, id, klass;
+  code.assign(n + 4, kPad), id.assign(n + 4, index.id(kPad)), klass.assign(n + 2, kPadClass);
   for (size_t k = 0; k < n; ++k) {
     code[k + 2] = feature_code(cps[k], cls[k]);
     id[k + 2] = index.id(code[k + 2]);
@@ -95,23 +96,6 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     h[7] = key3(8, c[0], c[1], c[2]);
     h[8] = key2(9, c[0], starts[k] * 64 + ends[k] * 8 + inside[k]);
   }
-}
-
-int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, bool dict_word,
-                  const FeatureLayout& L, uint32_t out[4]) {
-  size_t len = e.end - e.start;
-  out[0] = L.first_len(ids[e.start], len);
-  out[1] = L.last_len(ids[e.end - 1], len);
-  uint32_t l = FeatureLayout::clamp8(len);
-  if (dict_word) {
-    int bucket = 0;
-    while (count > 1 && bucket < 15) count >>= 1, ++bucket;
-    out[2] = L.word(static_cast<int>(l));
-    out[3] = L.word(16 + bucket);
-    return 4;
-  }
-  out[2] = L.word(static_cast<int>(8 + l));
-  return 3;
 }
 
 }  // namespace zhtok::segment

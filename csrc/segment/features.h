@@ -96,8 +96,24 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
 // Edge weights of a candidate word: first and last rune with the length, and the dense word
 // features (whether it is a dictionary word, its length, the count bucket of a dictionary
 // word). Returns how many (at most 4).
-int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, bool dict_word,
-                  const FeatureLayout& layout, uint32_t out[4]);
+// Inline: it runs for every edge of every lattice.
+inline int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, bool dict_word,
+                         const FeatureLayout& L, uint32_t out[4]) {
+  size_t len = e.end - e.start;
+  out[0] = L.first_len(ids[e.start], len);
+  out[1] = L.last_len(ids[e.end - 1], len);
+  uint32_t l = FeatureLayout::clamp8(len);
+  if (dict_word) {
+    int bucket = 0;
+    while (count > 1 && bucket < 15) count >>= 1, ++bucket;
+    out[2] = L.word(static_cast<int>(l));
+    out[3] = L.word(16 + bucket);
+    return 4;
+  }
+  out[2] = L.word(static_cast<int>(8 + l));
+  return 3;
+}
+
 constexpr int kNumWordFeatures = 32;
 
 inline uint32_t FeatureLayout::edge_size() const { return ids * 16 + kNumWordFeatures; }

@@ -46,16 +46,23 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
       if (boundary_ok[end] && !user.is_deleted(wid) && !has_user_edge(end))
         edges.push_back({uint32_t(i), uint32_t(end), 0.f, wid, -1.f, EdgeSource::Dict});
     });
+    // Ends already taken from i, as a bit mask of end - i (a word of 64+ runes is rare: scan).
+    uint64_t taken = 0;
+    for (size_t k = from; k < edges.size(); ++k)
+      if (edges[k].end - i < 64) taken |= uint64_t(1) << (edges[k].end - i);
+    auto is_taken = [&](size_t end) {
+      if (end - i < 64) return ((taken >> (end - i)) & 1) != 0;
+      for (size_t k = from; k < edges.size(); ++k)
+        if (edges[k].end == end) return true;
+      return false;
+    };
     // Free words of 1..max_free_units units; the first unit is always added so that every
     // position can be left.
     size_t end = i;
     for (int u = 0; u < max_free_units && end < n; ++u) {
       ++end;
       while (end < n && !boundary_ok[end]) ++end;
-      bool covered = false;
-      for (size_t k = from; k < edges.size(); ++k)
-        if (edges[k].end == end) { covered = true; break; }
-      if (!covered)
+      if (!is_taken(end))
         edges.push_back({uint32_t(i), uint32_t(end), 0.f, -1, -1.f, EdgeSource::Free});
     }
   }

@@ -2,23 +2,27 @@
 
 namespace zhtok::segment {
 
-void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag) const {
-  tag.assign(n * kNumTags, 0.f);
+void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag,
+                               int features) const {
+  tag.resize(n * kNumTags);
   for (size_t k = 0; k < n; ++k) {
-    float* t = tag.data() + k * kNumTags;
-    for (int f = 0; f < kNumCharFeatures; ++f) {
+    float t0 = 0, t1 = 0, t2 = 0, t3 = 0;  // in registers, not through the tag array
+    for (int f = 0; f < features; ++f) {
       uint32_t row = rows[k * kNumCharFeatures + f];
       if (row == kNoRow) continue;
       const float* w = char_w + static_cast<size_t>(row) * kNumTags;
-      t[0] += w[0], t[1] += w[1], t[2] += w[2], t[3] += w[3];
+      t0 += w[0], t1 += w[1], t2 += w[2], t3 += w[3];
     }
+    float* t = tag.data() + k * kNumTags;
+    t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;
   }
 }
 
 void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& tag,
                                 Lattice& lat) const {
   // Prefix sums of the M scores make any edge O(1): B + M...M + E.
-  std::vector<double> mid(lat.n + 1, 0.0);
+  thread_local std::vector<double> mid;
+  mid.assign(lat.n + 1, 0.0);
   for (size_t k = 0; k < lat.n; ++k) mid[k + 1] = mid[k] + tag[k * kNumTags + kM];
   for (Edge& e : lat.edges) {
     bool user = e.source == EdgeSource::User;
@@ -76,15 +80,15 @@ void PerceptronScorer::save(ByteWriter& w) const {
 }
 
 void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
-  std::vector<uint32_t> ids, rows;
-  std::vector<uint64_t> keys;
+  // Per-thread buffers, reused across calls (see Segmenter::segment).
+  thread_local std::vector<uint32_t> ids, rows;
+  thread_local std::vector<uint64_t> keys;
+  thread_local std::vector<float> tag;
+  thread_local std::vector<const PackedWeights*> found;
   char_features(cps, cls, lat, index_, layout_, ids, rows, keys);
-  for (size_t k = 0; k < lat.n; ++k)
-    for (int j = 0; j < kNumHashedFeatures; ++j) rows[k * kNumCharFeatures + kNumDenseFeatures + j] = kNoRow;
-  std::vector<float> tag;
   LinearWeights lw{char_w_.data(), edge_w_.data(), counts_.data(), layout_};
-  lw.tag_scores(rows.data(), lat.n, tag);
-  std::vector<const PackedWeights*> found(keys.size());
+  lw.tag_scores(rows.data(), lat.n, tag, kNumDenseFeatures);  // the hashed ones come from keys
+  found.resize(keys.size());
   hashed_.find_many(keys.data(), keys.size(), found.data());
   for (size_t k = 0; k < lat.n; ++k) {
     int32_t sum[kNumTags] = {0, 0, 0, 0};

@@ -22,8 +22,10 @@ struct LinearWeights {
   const uint32_t* counts;  // corpus count by dictionary word id
   FeatureLayout layout;
 
-  // tag[k * kNumTags + t] = score of tag t at rune k, from feature rows (kNoRow = none).
-  void tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag) const;
+  // tag[k * kNumTags + t] = score of tag t at rune k, from the first `features` feature rows of
+  // each rune (kNoRow = none).
+  void tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag,
+                  int features = kNumCharFeatures) const;
   // Fills the score of every Dict and Free edge of lat, and of User edges with a frequency,
   // which score as dictionary words seen that often; ids are the runes' CharIndex ids.
   void score_edges(const uint32_t* ids, const std::vector<float>& tag, Lattice& lat) const;

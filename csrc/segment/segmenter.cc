@@ -72,7 +72,9 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
 std::vector<Span> Segmenter::segment(const Runes& text) const {
   std::shared_lock lock(mu_);
   std::vector<Span> out;
-  Workspace ws;
+  // Buffers only, reused by this thread's next call (short lines would otherwise pay for a
+  // dozen allocations each); windows bound their size.
+  thread_local Workspace ws;
   search(
       text, ws, [&](size_t b, size_t e) { out.push_back({uint32_t(b), uint32_t(e)}); },
       [&](size_t s, size_t, Workspace& w, const std::vector<int32_t>& path) {
