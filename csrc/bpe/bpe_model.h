@@ -41,9 +41,14 @@ class BpeModel {
   std::vector<Merge> merges_;
   std::vector<std::string> bytes_;       // by id
   // (a << 32 | b) -> rank; open addressing with exact keys (a wrong merge would break
-  // round trips, so no fingerprints here).
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> ranks_;
+  // round trips, so no fingerprints here), key and rank side by side: one cache line a probe.
+  struct PairSlot {
+    uint64_t key;
+    uint32_t rank;
+  };
+  std::vector<PairSlot> slots_;
+  std::vector<uint32_t> byte_pairs_;  // rank of two bytes, by a << 8 | b: the first merges of
+                                      // every piece, without probing
   size_t mask_ = 0;
 };
 

@@ -9,7 +9,6 @@ namespace zhtok::bpe {
 namespace {
 constexpr char kMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'T', 'O', 'K'};
 constexpr uint32_t kVersion = 1;
-constexpr size_t kMaxCacheEntries = 1 << 18;  // per thread; cleared when full
 uint64_t next_instance() {
   static std::atomic<uint64_t> counter{0};
   return ++counter;
@@ -38,9 +37,9 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
   for (const auto& [b, e, rb, re, cut] : s.pieces) {
     std::string_view piece = text.substr(b, e - b);
     size_t before = out.size();
-    auto it = s.cache.find(std::string(piece));
-    if (it != s.cache.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
+    size_t count = 0;
+    if (const uint32_t* ids = s.cache.find(piece, count)) {
+      out.insert(out.end(), ids, ids + count);
     } else {
       if (cut) {
         s.words.clear();
@@ -49,8 +48,7 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
       } else {
         model_.encode_piece(piece, out);
       }
-      if (s.cache.size() >= kMaxCacheEntries) s.cache.clear();
-      s.cache.emplace(std::string(piece), std::vector<uint32_t>(out.begin() + before, out.end()));
+      s.cache.insert(piece, out.data() + before, out.size() - before);
     }
     if (offsets) {
       size_t at = base + b;

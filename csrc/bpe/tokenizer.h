@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "bpe/bpe_model.h"
+#include "bpe/piece_cache.h"
 #include "bpe/pretokenizer.h"
 
 namespace zhtok::bpe {
@@ -30,7 +30,7 @@ class Tokenizer {
     Pretokenizer::Scratch pre;
     std::vector<Pretokenizer::Piece> pieces;
     std::vector<ByteRange> words;
-    std::unordered_map<std::string, std::vector<uint32_t>> cache;
+    PieceCache cache;
   };
   // Appends the ids of text to out. With allow_special, special-token strings in the text
   // become their ids; otherwise they are encoded as ordinary text.
