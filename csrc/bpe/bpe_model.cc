@@ -16,8 +16,12 @@ constexpr size_t kShortPiece = 256;
 // Index of the first smallest of v[0..n), n >= 1. Two passes, the minimum then its position,
 // because each vectorizes (one pass keeping the index does not); built for AVX2 as well, chosen
 // at run time, since this scan is most of the time BPE takes on long pieces.
-__attribute__((target_clones("avx2", "default")))
-size_t lowest(const uint32_t* v, size_t n) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__APPLE__)
+#define ZHTOK_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define ZHTOK_AVX2_CLONE
+#endif
+ZHTOK_AVX2_CLONE size_t lowest(const uint32_t* v, size_t n) {
   uint32_t m = v[0];
   for (size_t i = 1; i < n; ++i) m = v[i] < m ? v[i] : m;
   size_t i = 0;
