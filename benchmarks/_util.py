@@ -5,7 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
+import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -71,7 +73,22 @@ def base_environment(versions: "dict[str, str]") -> "dict[str, Any]":
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "command": command_line(),
     }
+
+
+def command_line() -> str:
+    """The command this process runs, as a user would type it: ``zhtok bench ...`` (the
+    console script or ``python -m zhtok``) or ``python -m benchmarks.bench_seg ...``."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("python")
+    if script.name == "zhtok" or script.parent.name == "zhtok":
+        program = "zhtok"
+    elif script.parent.name == "benchmarks" and script.suffix == ".py":
+        program = f"python -m benchmarks.{script.stem}"
+    else:
+        program = script.name
+    return " ".join([program, *map(shlex.quote, sys.argv[1:])])
 
 
 def load_average() -> "list[float] | None":

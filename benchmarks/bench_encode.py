@@ -48,6 +48,7 @@ from typing import Any
 
 from benchmarks import bench_vocab
 from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, base_environment, check_tools, comma_list, load_average, log
+from benchmarks.plots import make_plots
 
 INPUT_FILES = ("mixed_leetcode_zh.txt", "mixed_javaguide.txt")
 TOOLS = ("zhtok-segment", "zhtok-regex", "tiktoken", "hf", "sentencepiece")
@@ -714,6 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             end_to_end=not args.no_end_to_end, spm_model=args.spm_model)
     except ValueError as error:
         parser.error(str(error))
+    make_plots(args.out, ["encode"])
     return 0
 
 

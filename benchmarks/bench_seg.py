@@ -39,6 +39,7 @@ from typing import Any
 from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, base_environment, check_tools, comma_list, load_average, log
 from benchmarks.ambiguity import evaluate
 from benchmarks.cws_score import score
+from benchmarks.plots import make_plots
 
 TOOLS = ("zhtok", "jieba", "pkuseg")
 REFERENCE_TOOLS = ("jieba", "pkuseg")  # the Markdown report gives ratios against these
@@ -47,6 +48,7 @@ KNOWN_CORPORA = ("pku", "msr", "cityu", "as")
 CORPUS_FILES = ("test.txt", "gold.txt", "train_words.txt")
 TRAIN_FILE = "train.txt"
 QUICK_LINES = 300
+QUICK_RUNS = 3  # --quick: timed runs per tool (at most)
 # pkuseg.train's own default.  On cityu (90% of train.txt for training, the other 10% held
 # out) the held-out F1 was 93.32% after 10 iterations, 93.50% after 12 and 93.55% after 20.
 PKUSEG_TRAIN_ITERATIONS = 20
@@ -85,7 +87,7 @@ def run(
 ) -> dict[str, Any]:
     """Benchmark the tools, write seg.json and seg.md into ``out_dir`` and return the figures.
 
-    ``quick`` keeps about the first 300 lines of each test file and one run
+    ``quick`` keeps about the first 300 lines of each test file and at most 3 runs
     (and, with ``train``, trains on a prefix of train.txt).  ``train`` also
     trains zhtok and pkuseg on each corpus's train.txt and scores the trained
     models; they go to ``train_dir`` (default: a temporary folder, deleted).
@@ -99,7 +101,7 @@ def run(
         pkuseg_iterations = QUICK_PKUSEG_TRAIN_ITERATIONS if quick else PKUSEG_TRAIN_ITERATIONS
     if pkuseg_iterations < 1:
         raise ValueError(f"pkuseg iterations must be at least 1, not {pkuseg_iterations}")
-    runs = 1 if quick else runs
+    runs = min(runs, QUICK_RUNS) if quick else runs
     batch_runs = QUICK_BATCH_RUNS if quick else max(runs, BATCH_RUNS)
     if min_sample_seconds is None:
         min_sample_seconds = QUICK_MIN_SAMPLE_SECONDS if quick else MIN_SAMPLE_SECONDS
@@ -802,7 +804,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_seg", description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="default: %(default)s")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="default: %(default)s")
-    parser.add_argument("--quick", action="store_true", help=f"first ~{QUICK_LINES} lines of each corpus, one run")
+    parser.add_argument("--quick", action="store_true", help=f"first ~{QUICK_LINES} lines of each corpus, {QUICK_RUNS} runs")
     parser.add_argument("--tools", type=comma_list, help=f"comma-separated, from {','.join(TOOLS)} (default: all)")
     parser.add_argument("--corpora", type=comma_list, help="comma-separated corpus folder names (default: all found)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per tool, median reported")
@@ -840,6 +842,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
+    make_plots(args.out, ["seg"])
     return 0
 
 

@@ -26,7 +26,8 @@ byte span holds a gold word boundary strictly inside (each gold line's words joi
 space are encoded; sentencepiece's pieces, ▁ and byte-fallback pieces included, are mapped
 back to byte spans of the original text through its normalizer's offsets).
 
-``--quick`` trains on about the first 10 MB (the same share of every file), once.
+Every tool trains 3 times, interleaved (the median is reported).  ``--quick`` trains on about
+the first 10 MB (the same share of every file).
 
     python -m benchmarks.bench_vocab --out bench-results [--quick] [--runs N] [--tools ...]
 """
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._util import DEFAULT_DATA_DIR, split_lines, base_environment, check_tools, comma_list, load_average, log
+from benchmarks.plots import make_plots
 
 TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "hf-gpt2", "sentencepiece", "sentencepiece-lossless", "zhtok-segment-x2")
 DEFAULT_TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "sentencepiece", "zhtok-segment-x2")
@@ -58,6 +60,7 @@ THREADS = 2
 EOD = "<|endoftext|>"
 HOLDOUT_FRACTION = 0.05  # last share of each file's lines, never trained on
 QUICK_BYTES = 10_000_000  # --quick: about this much text, the same share of every file
+RUNS = 3  # trainings per tool, interleaved; the median is reported
 SPM_MAX_SENTENCE_LENGTH = 1 << 20  # bytes; sentencepiece's default (4192) drops long lines
 # sentencepiece-lossless: no NFKC and no whitespace collapsing (its defaults drop runs of spaces,
 # about 5% of the characters of code-heavy text, which flatters its bytes per token there).
@@ -80,7 +83,7 @@ def run(
     data_dir: str | Path,
     out_dir: str | Path,
     quick: bool = False,
-    runs: int = 1,
+    runs: int = RUNS,
     tools: Sequence[str] | None = None,
     vocab_size: int = VOCAB_SIZE,
     threads: int = THREADS,
@@ -94,7 +97,7 @@ def run(
     ``out_dir/models/`` (``sentencepiece.model`` there is what bench_encode reuses), or with
     ``quick`` to ``vocab_corpus_quick/`` and ``models_quick/``.
     ``runs`` trainings per tool, interleaved tool by tool (median reported; ``quick`` makes
-    it 1).  ``sentencepiece_options`` are extra ``SentencePieceTrainer.train`` options (the
+    it at most 3).  ``sentencepiece_options`` are extra ``SentencePieceTrainer.train`` options (the
     tests use ``hard_vocab_limit=False`` on tiny text).  A tool that fails to train or to
     load is skipped with its error (see "skipped").
     """
@@ -102,7 +105,7 @@ def run(
     tools = check_tools(tools, TOOLS, DEFAULT_TOOLS, runs)
     if not 0 < holdout_fraction < 1:
         raise ValueError(f"holdout fraction must be between 0 and 1, not {holdout_fraction}")
-    runs = 1 if quick else runs
+    runs = min(runs, RUNS) if quick else runs
     text_dir = data_dir / "text"
     if not sorted(text_dir.glob("*.txt")):
         raise ValueError(f"no training text: {text_dir}/*.txt not found")
@@ -823,8 +826,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_vocab", description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="default: %(default)s")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="default: %(default)s")
-    parser.add_argument("--quick", action="store_true", help=f"about the first {QUICK_BYTES / 1e6:.0f} MB of the text, one run")
-    parser.add_argument("--runs", type=int, default=1, help="trainings per tool, median reported (default 1)")
+    parser.add_argument("--quick", action="store_true", help=f"about the first {QUICK_BYTES / 1e6:.0f} MB of the text, at most {RUNS} runs")
+    parser.add_argument("--runs", type=int, default=RUNS, help="trainings per tool, median reported (default %(default)s)")
     parser.add_argument("--tools", type=comma_list, help=f"comma-separated, from {','.join(TOOLS)} (default: {','.join(DEFAULT_TOOLS)})")
     parser.add_argument("--vocab-size", type=int, default=VOCAB_SIZE, help="default: %(default)s")
     parser.add_argument("--threads", type=int, default=THREADS, help="training threads of every tool (default: %(default)s)")
@@ -837,6 +840,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads=args.threads, holdout_fraction=args.holdout)
     except ValueError as error:
         parser.error(str(error))
+    make_plots(args.out, ["vocab"])
     return 0
 
 

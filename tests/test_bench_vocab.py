@@ -67,7 +67,7 @@ def test_bench_vocab_zhtok(tmp_path: Path) -> None:
     pytest.importorskip("zhtok")
     data = _tiny_data(tmp_path)
     out = tmp_path / "out"
-    results = run(data, out, tools=["zhtok-segment", "zhtok-regex", "zhtok-segment-x2"], vocab_size=400)
+    results = run(data, out, tools=["zhtok-segment", "zhtok-regex", "zhtok-segment-x2"], runs=1, vocab_size=400)
     assert not results["skipped"]
     for tool in ("zhtok-segment", "zhtok-regex", "zhtok-segment-x2"):
         figures = results["training"][tool]
@@ -93,7 +93,7 @@ def test_bench_vocab_hf(tmp_path: Path) -> None:
     pytest.importorskip("zhtok")
     pytest.importorskip("tokenizers")
     data = _tiny_data(tmp_path)
-    results = run(data, tmp_path / "out", tools=["zhtok-regex", "hf"], vocab_size=400)
+    results = run(data, tmp_path / "out", tools=["zhtok-regex", "hf"], runs=1, vocab_size=400)
     assert not results["skipped"]
     hf = results["evaluation"]["hf"]
     assert hf["heldout"]["all"]["bytes_per_token"] > 1 and hf["gold_crossing"]["tokens"] > 0
@@ -105,7 +105,7 @@ def test_bench_vocab_sentencepiece(tmp_path: Path) -> None:
     pytest.importorskip("sentencepiece")
     data = _tiny_data(tmp_path)
     results = run(data, tmp_path / "out", tools=["zhtok-segment", "sentencepiece", "sentencepiece-lossless"],
-                  vocab_size=400, sentencepiece_options=SPM_OPTIONS)
+                  runs=1, vocab_size=400, sentencepiece_options=SPM_OPTIONS)
     assert not results["skipped"], results["skipped"]
     spm = results["evaluation"]["sentencepiece"]
     assert spm["pku_test"]["tokens"] > 0 and spm["gold_crossing"]["tokens"] > 0
@@ -146,7 +146,7 @@ def test_bench_vocab_quick_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert main(["--data-dir", str(data), "--out", str(out), "--quick", "--tools", "zhtok-segment", "--vocab-size", "300",
                  "--runs", "3"]) == 0
     results = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
-    assert results["environment"]["quick"] and results["environment"]["runs"] == 1
+    assert results["environment"]["quick"] and results["environment"]["runs"] == 3
     assert results["corpus"]["share_of_each_file"] < 1
     assert (out / "models_quick" / "zhtok-segment.ztok").is_file()
 

@@ -121,13 +121,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 2
     sys.path.insert(0, str(root))
     names = ["seg", "vocab", "encode"] if args.which == "all" else [args.which]
-    common = (["--data-dir", args.data_dir] if args.data_dir else []) + ["--out", args.out]
-    common += ["--quick"] if args.quick else []
     status = 0
-    for name in names:
-        module = importlib.import_module(f"benchmarks.bench_{name}")
-        extra = ["--train"] if name == "seg" and args.train else []
-        status = module.main(common + extra) or status
+    if args.from_json:
+        # Saved results: redraw the plots beside the JSON (and the README below), run nothing.
+        from benchmarks.plots import make_plots
+
+        found = [name for name in names if (Path(args.from_json) / f"{name}.json").is_file()]
+        if not found:
+            print(f"zhtok bench: error: no {', '.join(n + '.json' for n in names)} in {args.from_json}", file=sys.stderr)
+            return 2
+        make_plots(args.from_json, found)
+    else:
+        common = (["--data-dir", args.data_dir] if args.data_dir else []) + ["--out", args.out]
+        common += ["--quick"] if args.quick else []
+        for name in names:
+            module = importlib.import_module(f"benchmarks.bench_{name}")
+            extra = ["--train"] if name == "seg" and args.train else []
+            status = module.main(common + extra) or status
+    if args.readme or args.readme_file:
+        from benchmarks.readme import README, regenerate
+
+        try:
+            regenerate(args.from_json or args.out, names, args.readme_file or README)
+        except (ValueError, OSError) as error:
+            print(f"zhtok bench: error: {error}", file=sys.stderr)
+            return 1
     return status
 
 
@@ -240,9 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="benchmarks against jieba, pkuseg, HF tokenizers, sentencepiece, tiktoken")
     b.add_argument("which", choices=["seg", "vocab", "encode", "all"])
     b.add_argument("--data-dir", help="data folder (default ../shared/data beside the repository)")
-    b.add_argument("--out", default="bench_out", help="folder for the JSON and Markdown results")
-    b.add_argument("--quick", action="store_true", help="a few minutes on 2 cores: subsets, one run")
+    b.add_argument("--out", default="bench_out", help="folder for the JSON, Markdown and PNG results")
+    b.add_argument("--quick", action="store_true", help="a few minutes on 2 cores: subsets, fewer runs")
     b.add_argument("--train", action="store_true", help="seg: also train each tool on each corpus")
+    b.add_argument("--readme", action="store_true",
+                   help="rewrite the results section of README.md (between its bench markers) from the JSON")
+    b.add_argument("--readme-file", help="the README to rewrite (implies --readme; default: the repository's README.md)")
+    b.add_argument("--from-json", metavar="DIR",
+                   help="run nothing: take the results saved in DIR (redraw its plots; with --readme, the README)")
     b.set_defaults(func=cmd_bench)
 
     d = sub.add_parser("demo", help="run the pipeline on the bundled sample and show the result")
