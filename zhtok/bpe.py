@@ -185,7 +185,7 @@ def _bytes_to_unicode() -> list[str]:
     return [chars[b] for b in range(256)]
 
 
-def _progress(enabled: bool) -> Callable[[str], None]:
+def progress_printer(enabled: bool) -> Callable[..., None]:
     last = [0.0]
 
     def show(msg: str, final: bool = False) -> None:
@@ -219,18 +219,37 @@ def train_tokenizer(
     a line) and .jsonl (``json_keys``), plain, .gz or .zst, files or globs. Bad records are
     reported in the returned stats (or raise, with ``on_error="fail"``). The same input and
     options give the same tokenizer, whatever ``threads``."""
+    check_special_tokens(special_tokens)
+    counter, seg = new_counter(pretokenizer, seg_model)
+    reader = CorpusReader(inputs, json_keys, on_error)
+    show = progress_printer(progress)
+    t0 = time.monotonic()
+    count_pretokens(counter, reader, threads, batch_bytes, show, t0)
+    tok = train_from_counts(counter, seg, vocab_size, output, pretokenizer, special_tokens, min_frequency,
+                            threads, reader.stats, show, t0)
+    return tok, reader.stats
+
+
+def check_special_tokens(special_tokens: Sequence[str]) -> None:
     if len(set(special_tokens)) != len(special_tokens):
         raise ValueError("special tokens must be distinct")
     for s in special_tokens:
         if not s or not isinstance(s, str) or any(0xD800 <= ord(c) <= 0xDFFF for c in s):
             raise ValueError(f"special token {s!r} must be a non-empty str without lone surrogates")
+
+
+def new_counter(pretokenizer: str, seg_model: str | os.PathLike | None = None):
+    """An empty pre-token counter and the segmentation model it cuts with (None for regex)."""
     seg = None
     if pretokenizer == "segment":
         seg = _core.SegModel.load(os.fspath(seg_model) if seg_model else str(vocab_file(DEFAULT_SEG_MODEL)))
-    counter = _core.PretokenCounter(pretokenizer, seg)
-    reader = CorpusReader(inputs, json_keys, on_error)
-    show = _progress(progress)
-    t0 = time.monotonic()
+    return _core.PretokenCounter(pretokenizer, seg), seg
+
+
+def count_pretokens(counter, reader: CorpusReader, threads: int, batch_bytes: int,
+                    show: Callable[..., None] | None = None, t0: float = 0.0) -> None:
+    """Adds the regex pieces of every document of reader to counter, a batch of about
+    batch_bytes at a time on threads threads (finish() is left to the caller)."""
     batch: list[str] = []
     size = 0
     for _, _, _, text in reader:
@@ -239,22 +258,30 @@ def train_tokenizer(
         if size >= batch_bytes:
             counter.add(batch, threads)
             batch, size = [], 0
-            mb = reader.stats.bytes / 1e6
-            show(f"counting: {mb:,.0f} MB read, {mb / (time.monotonic() - t0 + 1e-9):,.1f} MB/s, "
-                 f"{counter.distinct:,} distinct pre-tokens")
+            if show is not None:
+                mb = reader.stats.bytes / 1e6
+                show(f"counting: {mb:,.0f} MB read, {mb / (time.monotonic() - t0 + 1e-9):,.1f} MB/s, "
+                     f"{counter.distinct:,} distinct pre-tokens")
     if batch:
         counter.add(batch, threads)
+
+
+def train_from_counts(counter, seg, vocab_size: int, output: str | os.PathLike | None, pretokenizer: str,
+                      special_tokens: Sequence[str], min_frequency: int, threads: int, stats: ReadStats,
+                      show: Callable[..., None], t0: float) -> Tokenizer:
+    """Segments the counter's Chinese pieces, learns the merges and saves the tokenizer to
+    output (when not None); stats is what was read, for the progress lines."""
     show(f"counting: segmenting {counter.distinct:,} distinct pieces", final=False)
     counter.finish(threads)
-    mb = reader.stats.bytes / 1e6
+    mb = stats.bytes / 1e6
     show(f"counting: {mb:,.0f} MB, {counter.total:,} pre-tokens, {counter.distinct:,} distinct "
-         f"({len(reader.stats.bad)} bad records) in {time.monotonic() - t0:.1f}s", final=True)
+         f"({len(stats.bad)} bad records) in {time.monotonic() - t0:.1f}s", final=True)
     merges = vocab_size - 256 - len(special_tokens)
     t1 = time.monotonic()
     core = counter.train(vocab_size, list(special_tokens), min_frequency, pretokenizer, seg,
-                         lambda done: show(f"merging: {done:,}/{merges:,}") if progress else None)
+                         lambda done: show(f"merging: {done:,}/{merges:,}"))
     show(f"merging: {core.num_merges:,} merges in {time.monotonic() - t1:.1f}s", final=True)
     tok = Tokenizer(core)
     if output is not None:
         tok.save(output)
-    return tok, reader.stats
+    return tok

@@ -63,11 +63,34 @@ def cmd_train_seg(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_options(args: argparse.Namespace) -> dict:
+    """The Ray engine's own options (shard size, cluster address); none for the local engine."""
+    if args.engine == "local":
+        return {}
+    if args.shard_mb is not None and args.shard_mb <= 0:
+        raise ZhtokError(f"--shard-mb must be positive, not {args.shard_mb}")
+    shard_bytes = int(args.shard_mb * (1 << 20)) if args.shard_mb is not None else None
+    return {"ray_address": args.ray_address, "shard_bytes": shard_bytes}
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: this machine (default); ray: shards as tasks on a Ray cluster (pip install '.[ray]')")
+    p.add_argument("--ray-address", default=None,
+                   help="Ray cluster: auto, or HEAD:6379 (default: start Ray on this machine)")
+    p.add_argument("--shard-mb", type=float, default=None,
+                   help="Ray engine: size of the shards large files are cut into (default: ~4 per CPU)")
+
+
 def cmd_train_vocab(args: argparse.Namespace) -> int:
-    tok, stats = train_tokenizer(
+    train = train_tokenizer
+    if args.engine == "ray":
+        from .ray_engine import train_tokenizer_ray as train
+    tok, stats = train(
         args.inputs, args.vocab_size, args.output, pretokenizer=args.pretokenizer,
         special_tokens=args.special_tokens, min_frequency=args.min_frequency, threads=args.threads,
-        json_keys=args.json_key, seg_model=args.seg_model, on_error=args.on_error, progress=True)
+        json_keys=args.json_key, seg_model=args.seg_model, on_error=args.on_error, progress=True,
+        **_engine_options(args))
     for bad in stats.bad:
         print(f"warning: {bad}; skipped", file=sys.stderr)
     print(f"{tok.vocab_size} tokens ({args.pretokenizer} pre-tokenizer) -> {args.output}", file=sys.stderr)
@@ -97,12 +120,14 @@ def _hf_agreement(tok: Tokenizer, inputs, keys, sample: int = 2000) -> float:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
-    from .encode import encode_corpus
-
-    summary = encode_corpus(
+    if args.engine == "ray":
+        from .ray_engine import encode_corpus_ray as encode
+    else:
+        from .encode import encode_corpus as encode
+    summary = encode(
         args.inputs, args.tokenizer, args.output_prefix, json_keys=args.json_key,
         append_eod=args.append_eod, workers=args.workers, fmt=args.format, resume=args.resume,
-        on_error=args.on_error, progress=True)
+        on_error=args.on_error, progress=True, **_engine_options(args))
     for bad in summary.bad:
         print(f"warning: {bad}; skipped", file=sys.stderr)
     print(summary, file=sys.stderr)
@@ -240,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bad records (invalid UTF-8 or JSON): report and skip, or stop")
     v.add_argument("--export-hf", metavar="DIR", help="also write DIR/tokenizer.json for HF tokenizers")
     v.add_argument("--export-tiktoken", metavar="FILE", help="also write a .tiktoken rank file")
+    _add_engine_options(v)
     v.set_defaults(func=cmd_train_vocab)
 
     e = sub.add_parser("encode", help="encode a corpus to Megatron .bin/.idx (or .npy)")
@@ -248,11 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--output-prefix", required=True, help="writes PREFIX_<key>_document.bin/.idx")
     e.add_argument("--json-key", action="append", default=None, help="JSON key(s) to encode (default text)")
     e.add_argument("--append-eod", action="store_true", help=f"end each document with {EOD}")
-    e.add_argument("--workers", type=int, default=0, help="encoding threads (0 = all cores)")
+    e.add_argument("--workers", type=int, default=0, help="encoding threads (0 = all cores; local engine)")
     e.add_argument("--format", choices=["megatron", "npy"], default="megatron")
     e.add_argument("--resume", action="store_true", help="continue an interrupted run")
     e.add_argument("--on-error", choices=["skip", "fail"], default="skip",
                    help="bad records (invalid JSON or UTF-8, missing key): report and skip, or stop")
+    _add_engine_options(e)
     e.set_defaults(func=cmd_encode)
 
     b = sub.add_parser("bench", help="benchmarks against jieba, pkuseg, HF tokenizers, sentencepiece, tiktoken")

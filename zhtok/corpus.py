@@ -25,11 +25,18 @@ class BadRecord:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}"
 
+    def error(self) -> InputError:
+        """The error that stops a run at this record (``on_error="fail"``)."""
+        err = InputError(str(self))
+        err.path, err.line, err.record = self.path, self.line, self
+        return err
+
 
 @dataclass
 class ReadStats:
     bytes: int = 0       # compressed bytes consumed, for progress
     records: int = 0     # documents yielded
+    lines: int = 0       # lines read, counted when a file (or byte range) is done
     bad: list[BadRecord] = field(default_factory=list)
 
 
@@ -62,6 +69,25 @@ def open_binary(path: str) -> BinaryIO:
     return open(path, "rb")
 
 
+def is_compressed(path: str) -> bool:
+    """Whether open_binary decompresses path (such a file cannot be read from a byte offset)."""
+    return path.endswith((".gz", ".zst"))
+
+
+def _lines_in_range(f: BinaryIO, path: str, start: int, end: int) -> Iterator[bytes]:
+    """The lines of f in bytes [start, end); a line that runs past end is an error (end was
+    planned at a line start: the file changed since)."""
+    f.seek(start)
+    pos = start
+    for raw in f:
+        if pos >= end:
+            return
+        pos += len(raw)
+        if pos > end:
+            raise InputError(f"{path}: byte {end} is not at a line start: the file changed while it was read")
+        yield raw
+
+
 def is_jsonl(path: str) -> bool:
     name = path[:-3] if path.endswith(".gz") else path[:-4] if path.endswith(".zst") else path
     return name.endswith(".jsonl") or name.endswith(".json")
@@ -74,29 +100,36 @@ class CorpusReader:
     "skip" records bad records in ``stats.bad`` and goes on, "fail" raises InputError."""
 
     def __init__(self, inputs: Iterable[str | os.PathLike], json_keys: Iterable[str] = ("text",),
-                 on_error: str = "skip"):
+                 on_error: str = "skip", byte_range: tuple[int, int] | None = None):
+        """``byte_range=(start, end)``: read only the lines in bytes [start, end) of the one
+        plain (uncompressed) input; start and end must be line starts (or the file's end).
+        Lines are then numbered from 1 at start: callers add the lines before it."""
         if on_error not in ("skip", "fail"):
             raise ValueError(f"on_error must be 'skip' or 'fail', not {on_error!r}")
         self.paths = expand_inputs(inputs)
         self.json_keys = tuple(json_keys)
         self.on_error = on_error
         self.stats = ReadStats()
+        if byte_range is not None and (len(self.paths) != 1 or is_compressed(self.paths[0])):
+            raise ValueError("byte_range needs exactly one input, and one that is not compressed")
+        self.byte_range = byte_range
 
     def _bad(self, path: str, line: int, reason: str) -> None:
         record = BadRecord(path, line, reason)
         if self.on_error == "fail":
-            err = InputError(str(record))
-            err.path, err.line = path, line
-            raise err
+            raise record.error()
         self.stats.bad.append(record)
 
     def __iter__(self) -> Iterator[tuple[str, int, str, str]]:
+        start = self.byte_range[0] if self.byte_range else 0
         for path in self.paths:
             jsonl = is_jsonl(path)
             with open_binary(path) as f:
-                for lineno, raw in enumerate(f, 1):
+                lineno = 0
+                lines = _lines_in_range(f, path, *self.byte_range) if self.byte_range else f
+                for lineno, raw in enumerate(lines, 1):
                     self.stats.bytes += len(raw)
-                    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    if lineno == 1 and start == 0 and raw.startswith(b"\xef\xbb\xbf"):
                         raw = raw[3:]
                     try:
                         line = raw.decode("utf-8")
@@ -111,6 +144,7 @@ class CorpusReader:
                             text = text[:-1]
                         self.stats.records += 1
                         yield path, lineno, "text", text
+                self.stats.lines += lineno
 
     def _json_docs(self, path: str, lineno: int, line: str) -> Iterator[tuple[str, int, str, str]]:
         if not line.strip():

@@ -90,8 +90,50 @@ class NpyTokenWriter:
         self._f.close()
         os.replace(self._tmp, self.path)
 
+    def add_dataset(self, ds) -> None:
+        """Appends every token of a Megatron dataset (a part another process wrote), in
+        bounded chunks."""
+        tokens = ds.tokens
+        for a in range(0, tokens.size, 1 << 24):
+            self.add_document(tokens[a:a + (1 << 24)])
+
     def suspend(self) -> None:
         self._f.close()
+
+
+def output_path(prefix: str, key: str, fmt: str) -> str:
+    """The output of one JSON key: a Megatron prefix (.bin/.idx) or an .npy file."""
+    return f"{prefix}_{key}_document" if fmt == "megatron" else f"{prefix}_{key}.npy"
+
+
+def open_writer(prefix: str, key: str, fmt: str, dtype) -> "IndexedDatasetWriter | NpyTokenWriter":
+    cls = IndexedDatasetWriter if fmt == "megatron" else NpyTokenWriter
+    return cls(output_path(prefix, key, fmt), dtype)
+
+
+def written_files(writer) -> list[str]:
+    return [writer.bin_path, writer.idx_path] if isinstance(writer, IndexedDatasetWriter) else [writer.path]
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in ("megatron", "npy"):
+        raise ValueError(f"format must be 'megatron' or 'npy', not {fmt!r}")
+
+
+def write_batch(tok: Tokenizer, batch: list[tuple[str, str]], writers: dict, eod: int | None,
+                threads: int) -> int:
+    """Encodes a batch of (key, text) on threads and adds each document (with eod, if not
+    None) to writers[key], in order; returns the tokens written."""
+    flat, lengths = tok.encode_to_numpy([t for _, t in batch], threads=threads)
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    tokens = 0
+    for (key, _), a, b in zip(batch, starts[:-1], starts[1:]):
+        doc = flat[a:b]
+        if eod is not None:
+            doc = np.append(doc, np.uint32(eod))
+        writers[key].add_document(doc)
+        tokens += len(doc)
+    return tokens
 
 
 def _fingerprint(inputs: list[str], tokenizer_path: str, options: dict) -> str:
@@ -103,7 +145,7 @@ def _fingerprint(inputs: list[str], tokenizer_path: str, options: dict) -> str:
     return h.hexdigest()
 
 
-def _batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:
+def batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:
     """Batches of (key, text), cut only between lines, with the (file index, line) reached."""
     batch: list[tuple[str, str]] = []
     size, last = 0, (0, 0)
@@ -120,7 +162,7 @@ def _batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tupl
         yield batch, last
 
 
-def _prefetch(it: Iterator, depth: int = 4) -> Iterator:
+def prefetch(it: Iterator, depth: int = 4) -> Iterator:
     """Runs it on a background thread: reading and parsing overlap with encoding (which
     releases the GIL)."""
     q: queue.Queue = queue.Queue(depth)
@@ -160,8 +202,7 @@ def encode_corpus(
     """Encodes every document of inputs (.txt a document a line, .jsonl under json_keys; plain,
     .gz or .zst) in input order and writes ``{prefix}_{key}_document.bin/.idx`` (megatron) or
     ``{prefix}_{key}.npy`` (npy). ``workers`` threads encode (0 = all cores)."""
-    if fmt not in ("megatron", "npy"):
-        raise ValueError(f"format must be 'megatron' or 'npy', not {fmt!r}")
+    check_format(fmt)
     t0 = time.monotonic()
     tok = Tokenizer.from_file(tokenizer)
     keys = list(json_keys)
@@ -173,9 +214,6 @@ def encode_corpus(
     options = {"keys": keys, "append_eod": append_eod, "format": fmt}
     state_path = prefix + ".progress.json"
     fp = _fingerprint(paths, os.fspath(tokenizer), options)
-
-    def out_path(key: str) -> str:
-        return f"{prefix}_{key}_document" if fmt == "megatron" else f"{prefix}_{key}.npy"
 
     summary = EncodeSummary()
     skip_to = (-1, 0)
@@ -189,28 +227,20 @@ def encode_corpus(
         skip_to = tuple(state["position"])
         summary.documents, summary.tokens = state["documents"], state["tokens"]
         cls = IndexedDatasetWriter if fmt == "megatron" else NpyTokenWriter
-        writers = {k: cls.resume(out_path(k), dtype, s) for k, s in state["writers"].items()}
+        writers = {k: cls.resume(output_path(prefix, k, fmt), dtype, s) for k, s in state["writers"].items()}
     for k in keys:
         if k not in writers:
-            writers[k] = IndexedDatasetWriter(out_path(k), dtype) if fmt == "megatron" else NpyTokenWriter(out_path(k), dtype)
+            writers[k] = open_writer(prefix, k, fmt, dtype)
 
     # A resumed run reads its inputs from the start (skipping what is written), so it finds
     # the same bad records again.
     reader = CorpusReader(paths, keys, on_error)
     last_show = 0.0
     try:
-        for batch, position in _prefetch(_batches(reader, batch_bytes)):
+        for batch, position in prefetch(batches(reader, batch_bytes)):
             if position <= skip_to:
                 continue
-            texts = [t for _, t in batch]
-            flat, lengths = tok.encode_to_numpy(texts, threads=workers)
-            starts = np.concatenate(([0], np.cumsum(lengths)))
-            for (key, _), a, b in zip(batch, starts[:-1], starts[1:]):
-                doc = flat[a:b]
-                if eod is not None:
-                    doc = np.append(doc, np.uint32(eod))
-                writers[key].add_document(doc)
-                summary.tokens += len(doc)
+            summary.tokens += write_batch(tok, batch, writers, eod, workers)
             summary.documents += len(batch)
             state = {"fingerprint": fp, "position": list(position), "documents": summary.documents,
                      "tokens": summary.tokens,
@@ -227,7 +257,7 @@ def encode_corpus(
                       f"{summary.documents:,} documents", end="", file=sys.stderr, flush=True)
         for k, w in writers.items():
             w.finalize()
-            summary.outputs += [w.bin_path, w.idx_path] if fmt == "megatron" else [w.path]
+            summary.outputs += written_files(w)
     except BaseException:
         for w in writers.values():  # temporary files stay for resume
             w.suspend()

@@ -59,6 +59,7 @@ _CODE_OF_DTYPE = {dt: code for code, dt in _DTYPE_OF_CODE.items()}
 _HEADER_STRUCT = struct.Struct("<9sQBQQ")
 _HEADER_SIZE = _HEADER_STRUCT.size  # 34
 _MAX_SEQUENCE_LENGTH = 2**31 - 1  # lengths are stored as int32
+_COPY_CHUNK = 1 << 24  # tokens per write when copying a dataset
 
 
 def dtype_for_vocab(vocab_size: int) -> np.dtype:
@@ -166,6 +167,17 @@ class IndexedDatasetWriter:
         if arr.size:
             self._bin.write(memoryview(arr).cast("B"))
         self._lengths.append(arr.size)
+
+    def add_dataset(self, ds: "IndexedDataset") -> None:
+        """Appends every sequence of ds (a dataset of the same dtype, e.g. a part written by
+        another process), each as one document; the tokens are copied in bounded chunks."""
+        self._check_open()
+        if ds.dtype != self.dtype:
+            raise ValueError(f"{ds.prefix}: tokens are {ds.dtype.name}, this writer's are {self.dtype.name}")
+        tokens = ds.tokens
+        for a in range(0, tokens.size, _COPY_CHUNK):
+            self._bin.write(memoryview(np.ascontiguousarray(tokens[a:a + _COPY_CHUNK])).cast("B"))
+        self._lengths.frombytes(ds.sequence_lengths.astype("<i8").tobytes())
 
     def _validate(self, tokens: Any, doc: int) -> np.ndarray:
         try:
@@ -455,6 +467,11 @@ class IndexedDataset:
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def tokens(self) -> np.ndarray:
+        """Every sequence's tokens, one after another: the whole ``.bin``, memory-mapped."""
+        return self._bin.view(self._le)
 
     def __getitem__(self, i: int) -> np.ndarray:
         try:

@@ -226,6 +226,28 @@ void bind_bpe(py::module_& m) {
           },
           py::arg("threads") = 0,
           "Cuts the counted Chinese pieces into words; call before train().")
+      .def(
+          "serialize",
+          [](const train::PretokenCounter& c) {
+            std::vector<char> bytes;
+            {
+              py::gil_scoped_release release;
+              bytes = c.serialize();
+            }
+            return py::bytes(bytes.data(), bytes.size());
+          },
+          "The counts so far (call before finish()) as bytes, for merge() in another counter.")
+      .def(
+          "merge",
+          [](train::PretokenCounter& c, const py::bytes& data, const std::string& name) {
+            char* p = nullptr;
+            Py_ssize_t n = 0;
+            if (PyBytes_AsStringAndSize(data.ptr(), &p, &n) != 0) throw py::error_already_set();
+            py::gil_scoped_release release;  // data stays referenced by the caller
+            c.merge(p, size_t(n), name);
+          },
+          py::arg("data"), py::arg("name") = "<pre-token counts>",
+          "Adds the counts of another counter's serialize() (same pre-tokenizer) to this one.")
       .def_property_readonly("distinct", [](const train::PretokenCounter& c) { return c.counts().size() + c.pending(); })
       .def_property_readonly("total", &train::PretokenCounter::total)
       .def(

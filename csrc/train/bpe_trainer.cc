@@ -4,6 +4,7 @@
 #include <queue>
 #include <thread>
 
+#include "common/binary_io.h"
 
 namespace zhtok::train {
 
@@ -75,6 +76,50 @@ void PretokenCounter::finish(size_t threads) {
     total_ += added[t];
   }
   han_pieces_.clear();
+}
+
+namespace {
+
+constexpr char kCountsMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'C', 'N', 'T'};
+constexpr uint32_t kCountsVersion = 1;
+
+void put_counts(ByteWriter& w, const std::unordered_map<std::string, uint64_t>& counts) {
+  w.put<uint64_t>(counts.size());
+  for (const auto& [piece, c] : counts) w.put_str(piece), w.put<uint64_t>(c);
+}
+
+void get_counts(ByteReader& r, std::unordered_map<std::string, uint64_t>& counts) {
+  uint64_t n = r.get<uint64_t>();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string piece = r.get_str();
+    counts[std::move(piece)] += r.get<uint64_t>();
+  }
+}
+
+}  // namespace
+
+std::vector<char> PretokenCounter::serialize() const {
+  ByteWriter w;
+  w.put<uint8_t>(uint8_t(pre_->kind()));
+  w.put<uint64_t>(total_);
+  put_counts(w, counts_);
+  put_counts(w, han_pieces_);
+  return frame_model(kCountsMagic, kCountsVersion, w.bytes());
+}
+
+void PretokenCounter::merge(const char* data, size_t size, const std::string& name) {
+  ModelFile mf = unframe_model(data, size, name, kCountsMagic, kCountsVersion);
+  ByteReader r(mf.payload.data(), mf.payload.size(), name, kModelHeaderSize);
+  if (r.get<uint8_t>() != uint8_t(pre_->kind()))
+    r.fail("pre-token counts of the other pre-tokenizer (segment and regex counts do not mix)");
+  uint64_t total = r.get<uint64_t>();
+  std::unordered_map<std::string, uint64_t> plain, han;  // all read before any is added
+  get_counts(r, plain);
+  get_counts(r, han);
+  if (!r.at_end()) r.fail("unexpected bytes after the counts");
+  for (auto& [piece, c] : plain) counts_[piece] += c;
+  for (auto& [piece, c] : han) han_pieces_[piece] += c;
+  total_ += total;
 }
 
 namespace {

@@ -30,6 +30,13 @@ class PretokenCounter {
   const std::unordered_map<std::string, uint64_t>& counts() const { return counts_; }
   uint64_t total() const { return total_; }
   size_t pending() const { return han_pieces_.size(); }
+  // Counting spread over processes or machines: each counter's state (pieces still to segment
+  // included, so call before finish()) as framed bytes, and merge() to add such a state into
+  // this counter. Counts are sums, so merging the shards' states and then finish() gives the
+  // counts of one counter over all the text. A corrupted or foreign state is a Format error
+  // naming `name`, and leaves this counter unchanged.
+  std::vector<char> serialize() const;
+  void merge(const char* data, size_t size, const std::string& name);
 
  private:
   std::shared_ptr<const bpe::Pretokenizer> pre_;
