@@ -279,3 +279,10 @@ def test_engine_ray_without_ray_says_how_to_install(tmp_path, tok_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1
     assert "pip install" in proc.stderr and "[ray]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bench_ray_sizing():
+    from benchmarks.bench_ray import sizing
+
+    s = sizing(5.0, corpus_bytes=5e12, hours=1.0)  # 1,388.9 MB/s over 5 MB/s per core
+    assert s["cores"] == 278 and s["nodes"] == {"32": 9, "64": 5}
