@@ -35,11 +35,13 @@ void parallel_for(size_t n, size_t threads, Fn&& fn) {
     if (e) std::rethrow_exception(e);
 }
 
-// Runs work(i) for i in [0, n) on `threads` new threads, while the calling thread, which holds
-// the GIL, calls emit(i) for each item in input order as soon as it is done: building Python
-// results overlaps with the work instead of following it, which is what keeps 2 threads near
-// 2x. The GIL is released only while waiting. A failed item's exception is rethrown (after
-// the threads are joined) when its turn comes; the items after it are not emitted.
+// Runs work(i) for i in [0, n) on `threads` threads, the calling thread (which holds the GIL)
+// among them, and calls emit(i) on the calling thread for each item in input order as soon as
+// it is done: building Python results overlaps with the work instead of following it, which is
+// what keeps 2 threads near 2x. The calling thread works (without the GIL) whenever the next
+// item to emit is not ready, so exactly `threads` threads are busy. A failed item's exception
+// is rethrown (after the other threads are joined) when its turn comes; the items after it are
+// not emitted.
 template <typename Work, typename Emit>
 void parallel_ordered(size_t n, size_t threads, Work&& work, Emit&& emit) {
   std::unique_ptr<std::atomic<bool>[]> done(new std::atomic<bool>[n]);
@@ -48,17 +50,19 @@ void parallel_ordered(size_t n, size_t threads, Work&& work, Emit&& emit) {
   std::atomic<size_t> next{0};
   std::mutex mu;
   std::condition_variable cv;
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) {
-      try {
-        work(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-      done[i].store(true, std::memory_order_release);
-      std::lock_guard<std::mutex> lock(mu);  // pairs with the waiter's check: no lost wake-up
-      cv.notify_one();
+  // Runs one item if any is left; false when all are taken.
+  auto run_one = [&] {
+    size_t i = next.fetch_add(1);
+    if (i >= n) return false;
+    try {
+      work(i);
+    } catch (...) {
+      errors[i] = std::current_exception();
     }
+    done[i].store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> lock(mu);  // pairs with the waiter's check: no lost wake-up
+    cv.notify_one();
+    return true;
   };
   std::vector<std::thread> pool;
   struct Joiner {  // joins on every way out, exceptions included
@@ -71,10 +75,12 @@ void parallel_ordered(size_t n, size_t threads, Work&& work, Emit&& emit) {
       for (auto& th : pool) th.join();
     }
   } joiner{pool, next, n};
-  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (size_t t = 1; t < threads; ++t)
+    pool.emplace_back([&] { while (run_one()) {} });
   for (size_t i = 0; i < n; ++i) {
     if (!done[i].load(std::memory_order_acquire)) {
       pybind11::gil_scoped_release release;
+      while (!done[i].load(std::memory_order_acquire) && run_one()) {}
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return done[i].load(std::memory_order_acquire); });
     }
