@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
 from .errors import InputError
+from .textio import line_pieces
+
+# Documents longer than this (a line of .txt or .jsonl) are refused as bad records: encoding a
+# document holds about 8 times its size in memory at once.
+MAX_LINE_BYTES = 128 << 20
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -74,20 +83,6 @@ def is_compressed(path: str) -> bool:
     return path.endswith((".gz", ".zst"))
 
 
-def _lines_in_range(f: BinaryIO, path: str, start: int, end: int) -> Iterator[bytes]:
-    """The lines of f in bytes [start, end); a line that runs past end is an error (end was
-    planned at a line start: the file changed since)."""
-    f.seek(start)
-    pos = start
-    for raw in f:
-        if pos >= end:
-            return
-        pos += len(raw)
-        if pos > end:
-            raise InputError(f"{path}: byte {end} is not at a line start: the file changed while it was read")
-        yield raw
-
-
 def is_jsonl(path: str) -> bool:
     name = path[:-3] if path.endswith(".gz") else path[:-4] if path.endswith(".zst") else path
     return name.endswith(".jsonl") or name.endswith(".json")
@@ -100,12 +95,19 @@ class CorpusReader:
     "skip" records bad records in ``stats.bad`` and goes on, "fail" raises InputError."""
 
     def __init__(self, inputs: Iterable[str | os.PathLike], json_keys: Iterable[str] = ("text",),
-                 on_error: str = "skip", byte_range: tuple[int, int] | None = None):
+                 on_error: str = "skip", byte_range: tuple[int, int] | None = None,
+                 max_line_bytes: int = MAX_LINE_BYTES):
         """``byte_range=(start, end)``: read only the lines in bytes [start, end) of the one
         plain (uncompressed) input; start and end must be line starts (or the file's end).
-        Lines are then numbered from 1 at start: callers add the lines before it."""
+        Lines are then numbered from 1 at start: callers add the lines before it.
+
+        ``max_line_bytes``: a longer line is a bad record ("line longer than the limit"); it is
+        read in pieces and dropped, so a file with no newline costs this much memory at most."""
         if on_error not in ("skip", "fail"):
             raise ValueError(f"on_error must be 'skip' or 'fail', not {on_error!r}")
+        if max_line_bytes < 1:
+            raise ValueError(f"max_line_bytes must be positive, not {max_line_bytes}")
+        self.max_line_bytes = max_line_bytes
         self.paths = expand_inputs(inputs)
         self.json_keys = tuple(json_keys)
         self.on_error = on_error
@@ -121,16 +123,17 @@ class CorpusReader:
         self.stats.bad.append(record)
 
     def __iter__(self) -> Iterator[tuple[str, int, str, str]]:
-        start = self.byte_range[0] if self.byte_range else 0
+        start, end = self.byte_range if self.byte_range else (0, None)
         for path in self.paths:
             jsonl = is_jsonl(path)
             with open_binary(path) as f:
+                if start:
+                    f.seek(start)
                 lineno = 0
-                lines = _lines_in_range(f, path, *self.byte_range) if self.byte_range else f
-                for lineno, raw in enumerate(lines, 1):
-                    self.stats.bytes += len(raw)
-                    if lineno == 1 and start == 0 and raw.startswith(b"\xef\xbb\xbf"):
-                        raw = raw[3:]
+                for lineno, raw in self._lines(f, path, start, end):
+                    if raw is None:
+                        self._bad(path, lineno, f"line longer than the limit of {_size(self.max_line_bytes)}")
+                        continue
                     try:
                         line = raw.decode("utf-8")
                     except UnicodeDecodeError as e:
@@ -139,12 +142,33 @@ class CorpusReader:
                     if jsonl:
                         yield from self._json_docs(path, lineno, line)
                     else:
-                        text = line.rstrip("\n")
-                        if text.endswith("\r"):
-                            text = text[:-1]
                         self.stats.records += 1
-                        yield path, lineno, "text", text
+                        yield path, lineno, "text", line
                 self.stats.lines += lineno
+
+    def _lines(self, f: BinaryIO, path: str, start: int, end: int | None) -> Iterator[tuple[int, bytes | None]]:
+        """(line number, the line without its end) up to byte end; None for a line over the
+        limit, whose pieces are dropped as they come."""
+        pos, parts, size = start, [], 0
+        if end is not None and pos >= end:
+            return
+        for piece in line_pieces(f, strip_bom=start == 0):
+            pos += piece.size
+            self.stats.bytes += piece.size
+            if size <= self.max_line_bytes:
+                size += len(piece.data)
+                if size <= self.max_line_bytes:
+                    parts.append(piece.data)
+                else:
+                    parts = []
+            if not piece.last:
+                continue
+            if end is not None and pos > end:
+                raise InputError(f"{path}: byte {end} is not at a line start: the file changed while it was read")
+            yield piece.line, b"".join(parts) if size <= self.max_line_bytes else None
+            parts, size = [], 0
+            if end is not None and pos >= end:
+                return
 
     def _json_docs(self, path: str, lineno: int, line: str) -> Iterator[tuple[str, int, str, str]]:
         if not line.strip():

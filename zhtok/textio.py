@@ -56,11 +56,11 @@ def safe_cut(data: bytes) -> int:
     return fallback if fallback > 0 else len(data)
 
 
-def line_pieces(f: BinaryIO, piece_bytes: int = PIECE_BYTES) -> Iterator[Piece]:
+def line_pieces(f: BinaryIO, piece_bytes: int = PIECE_BYTES, strip_bom: bool = True) -> Iterator[Piece]:
     """The lines of f as pieces: a line of up to piece_bytes is one piece; a longer one is cut
-    by safe_cut into pieces of at most 2 * piece_bytes each. A BOM at the start of the file is
-    dropped (offsets count from after it)."""
-    line, offset, pending, consumed, at_start = 1, 0, b"", 0, True
+    by safe_cut into pieces of at most 2 * piece_bytes each. A BOM at the start is dropped
+    (offsets count from after it) unless strip_bom is false (f is read from a line inside)."""
+    line, offset, pending, consumed, at_start = 1, 0, b"", 0, strip_bom
     while True:
         raw = f.readline(piece_bytes)
         consumed += len(raw)

@@ -1,0 +1,44 @@
+"""zhtok.corpus: documents with their file and line, bad records reported, long lines bounded."""
+import pytest
+
+from zhtok.corpus import CorpusReader
+from zhtok.errors import InputError
+
+
+def docs(reader):
+    return [(line, key, text) for _, line, key, text in reader]
+
+
+def test_a_line_over_the_limit_is_a_bad_record_and_its_neighbours_are_read(tmp_path):
+    src = tmp_path / "long.txt"
+    src.write_bytes("\ufeff第一行\r\n".encode() + "长".encode() * 2_000_000 + "\n最后一行".encode())
+    reader = CorpusReader([src], max_line_bytes=5_000_000)
+    assert docs(reader) == [(1, "text", "第一行"), (3, "text", "最后一行")]
+    assert [(b.line, b.reason) for b in reader.stats.bad] == [(2, "line longer than the limit of 5,000,000 bytes")]
+    assert reader.stats.lines == 3 and reader.stats.bytes == src.stat().st_size
+    with pytest.raises(InputError, match=f"{src}:2: line longer than the limit"):
+        docs(CorpusReader([src], max_line_bytes=5_000_000, on_error="fail"))
+    # Under the limit the same line is one document, read in pieces and joined.
+    assert docs(CorpusReader([src], max_line_bytes=6_000_000))[1] == (2, "text", "长" * 2_000_000)
+
+
+def test_a_jsonl_file_without_newlines_over_the_limit(tmp_path):
+    src = tmp_path / "one.jsonl"
+    src.write_text('{"text": "' + "x" * 3_000_000 + '"}', encoding="utf-8")
+    reader = CorpusReader([src], max_line_bytes=1 << 20)
+    assert docs(reader) == [] and [(b.line, b.reason) for b in reader.stats.bad] == [
+        (1, "line longer than the limit of 1 MiB")]
+
+
+def test_byte_ranges_cover_the_file_once(tmp_path):
+    src = tmp_path / "a.txt"
+    lines = [f"第{i}行" for i in range(50)]
+    data = ("\ufeff" + "\n".join(lines) + "\n").encode()
+    src.write_bytes(data)
+    cut = data.index(b"\n", len(data) // 2) + 1
+    first = docs(CorpusReader([src], byte_range=(0, cut)))
+    second = docs(CorpusReader([src], byte_range=(cut, len(data))))
+    assert [t for _, _, t in first + second] == lines
+    assert second[0][0] == 1  # numbered from the range's start; callers add the lines before
+    with pytest.raises(InputError, match="not at a line start"):
+        docs(CorpusReader([src], byte_range=(0, cut - 2)))
