@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -34,16 +36,24 @@ std::vector<uint32_t> encode_one(const Tokenizer& tok, const TextArg& t, bool al
   return ids;
 }
 
-// Encodes texts on threads, each with its own cache; results in input order.
+// Encodes texts on threads, each with a scratch (and cache) from the tokenizer's pool; results
+// in input order. Threads take chunks of neighbouring texts as they go, so an uneven batch
+// keeps both busy.
 std::vector<std::vector<uint32_t>> encode_many(const Tokenizer& tok, const std::vector<TextArg>& texts,
                                                size_t threads, bool allow_special) {
+  constexpr size_t kChunk = 16;
   std::vector<std::vector<uint32_t>> out(texts.size());
-  size_t n_threads = thread_count(threads, texts.size());
-  std::vector<Tokenizer::Scratch> scratch(n_threads);
-  // Contiguous blocks per thread keep each cache warm on neighbouring documents.
-  parallel_for(n_threads, n_threads, [&](size_t t) {
-    size_t lo = texts.size() * t / n_threads, hi = texts.size() * (t + 1) / n_threads;
-    for (size_t i = lo; i < hi; ++i) tok.encode(texts[i].view(), allow_special, scratch[t], out[i]);
+  size_t n = texts.size(), n_threads = thread_count(threads, (n + kChunk - 1) / kChunk);
+  std::atomic<size_t> next{0};
+  parallel_for(n_threads, n_threads, [&](size_t) {
+    struct Lease {
+      const Tokenizer& tok;
+      std::unique_ptr<Tokenizer::Scratch> s = tok.take_scratch();
+      ~Lease() { tok.give_scratch(std::move(s)); }
+    } lease{tok};
+    for (size_t c; (c = next.fetch_add(kChunk)) < n;)
+      for (size_t i = c; i < std::min(n, c + kChunk); ++i)
+        tok.encode(texts[i].view(), allow_special, *lease.s, out[i]);
   });
   return out;
 }

@@ -1,6 +1,8 @@
 #include "bpe/tokenizer.h"
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 
 #include "common/binary_io.h"
 #include "common/error.h"
@@ -81,6 +83,19 @@ void Tokenizer::encode(std::string_view text, bool allow_special, Scratch& s,
     }
   }
   encode_plain(text.substr(start), start, s, out, offsets);
+}
+
+std::unique_ptr<Tokenizer::Scratch> Tokenizer::take_scratch() const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (pool_.empty()) return std::make_unique<Scratch>();
+  std::unique_ptr<Scratch> s = std::move(pool_.back());
+  pool_.pop_back();
+  return s;
+}
+
+void Tokenizer::give_scratch(std::unique_ptr<Scratch> s) const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (pool_.size() < std::max(1u, std::thread::hardware_concurrency())) pool_.push_back(std::move(s));
 }
 
 std::string Tokenizer::decode(const std::vector<uint32_t>& ids) const {

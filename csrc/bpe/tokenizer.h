@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,12 @@ class Tokenizer {
   // per-thread caches can tell tokenizers apart.
   uint64_t instance() const { return instance_; }
 
+  // Scratches (with their caches) kept between batch calls, whose threads are new each time:
+  // a batch thread takes one and gives it back, so the caches stay warm. At most one per core
+  // is kept.
+  std::unique_ptr<Scratch> take_scratch() const;
+  void give_scratch(std::unique_ptr<Scratch> s) const;
+
  private:
   void encode_plain(std::string_view text, size_t base, Scratch& s, std::vector<uint32_t>& out,
                     std::vector<ByteRange>* offsets) const;
@@ -57,6 +64,8 @@ class Tokenizer {
   BpeModel model_;
   std::vector<std::string> specials_;
   uint64_t instance_;
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<Scratch>> pool_;
 };
 
 }  // namespace zhtok::bpe
