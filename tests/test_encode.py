@@ -82,21 +82,21 @@ def test_bad_records_reported_not_dropped_silently(tmp_path, tok_path):
 
 def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monkeypatch):
     encode_corpus([jsonl], tok_path, tmp_path / "full", append_eod=True, batch_bytes=800)
-    real = enc.IndexedDatasetWriter.add_document
+    real = enc.IndexedDatasetWriter.add_documents
     calls = {"n": 0}
 
-    def crashing(self, tokens):
+    def crashing(self, tokens, lengths):  # killed in the middle of the run
         calls["n"] += 1
-        if calls["n"] == 150:
+        if calls["n"] == 8:
             raise KeyboardInterrupt("killed")
-        return real(self, tokens)
+        return real(self, tokens, lengths)
 
-    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_document", crashing)
+    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_documents", crashing)
     with pytest.raises(KeyboardInterrupt):
         encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800)
     assert not (tmp_path / "part_text_document.bin").exists()
     assert (tmp_path / "part.progress.json").exists()
-    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_document", real)
+    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_documents", real)
     s = encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800, resume=True)
     assert s.documents == 300
     for suffix in (".bin", ".idx"):
@@ -105,16 +105,16 @@ def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monke
 
 
 def test_resume_refuses_changed_options(tmp_path, jsonl, tok_path, monkeypatch):
-    real = enc.IndexedDatasetWriter.add_document
+    real = enc.IndexedDatasetWriter.add_documents
     calls = {"n": 0}
 
-    def boom(self, tokens):
+    def boom(self, tokens, lengths):
         calls["n"] += 1
-        if calls["n"] > 100:
+        if calls["n"] > 5:
             raise KeyboardInterrupt
-        return real(self, tokens)
+        return real(self, tokens, lengths)
 
-    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_document", boom)
+    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_documents", boom)
     with pytest.raises(KeyboardInterrupt):
         encode_corpus([jsonl], tok_path, tmp_path / "p", batch_bytes=800)
     monkeypatch.undo()

@@ -497,3 +497,26 @@ def test_megatron_dtype_rule_matches():
     mi = _megatron()
     for vocab in (0, 50257, 65499, 65500, 65535, 100_000):
         assert dtype_for_vocab(vocab) == mi.DType.optimal_dtype(vocab)
+
+
+@given(st.lists(st.lists(st.integers(0, 65535), max_size=20), max_size=20))
+def test_add_documents_writes_what_add_document_does(docs):
+    with tempfile.TemporaryDirectory() as d:
+        with IndexedDatasetWriter(Path(d) / "many", np.uint16) as w:
+            w.add_document([7])
+            w.add_documents(np.array([t for doc in docs for t in doc], dtype=np.uint32), [len(x) for x in docs])
+        many = IndexedDataset(Path(d) / "many")
+        assert [many[i].tolist() for i in range(len(many))] == [[7]] + docs
+
+
+def test_add_documents_is_all_or_nothing_and_names_the_document(tmp_path):
+    with IndexedDatasetWriter(tmp_path / "x", np.uint16) as w:
+        w.add_document([1])
+        with pytest.raises(ValueError, match=r"document 3: token 70000 at position 1 does not fit uint16"):
+            w.add_documents(np.array([1, 2, 3, 4, 70000], dtype=np.uint32), [2, 1, 2])
+        with pytest.raises(ValueError, match="lengths add up to 4, but there are 5 tokens"):
+            w.add_documents(np.array([1, 2, 3, 4, 5], dtype=np.uint32), [2, 2])
+        with pytest.raises(TypeError, match="1-D integer array"):
+            w.add_documents(np.array([1.5]), [1])
+    ds = IndexedDataset(tmp_path / "x")
+    assert len(ds) == 1 and ds[0].tolist() == [1]

@@ -168,6 +168,40 @@ class IndexedDatasetWriter:
             self._bin.write(memoryview(arr).cast("B"))
         self._lengths.append(arr.size)
 
+    def add_documents(self, tokens: np.ndarray, lengths: Any) -> None:
+        """Appends several documents at once: ``tokens``, all of them end to end (a 1-D integer
+        array), and ``lengths``, one per document. All or nothing: a token that does not fit
+        the dtype raises, naming its document, before anything is written. One validation and
+        one write for the lot, where add_document costs a Python call per document."""
+        self._check_open()
+        first = len(self._lengths)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if lengths.ndim != 1 or (lengths < 0).any():
+            raise ValueError("lengths must be a 1-D sequence of non-negative ints")
+        arr = np.asarray(tokens)
+        if arr.ndim != 1 or arr.dtype.kind not in "iu":
+            raise TypeError(f"tokens must be a 1-D integer array, not {arr.dtype} of shape {arr.shape}")
+        if int(lengths.sum()) != arr.size:
+            raise ValueError(f"lengths add up to {int(lengths.sum())}, but there are {arr.size} tokens")
+        too_long = np.flatnonzero(lengths > _MAX_SEQUENCE_LENGTH)
+        if too_long.size:
+            doc = int(too_long[0])
+            raise ValueError(
+                f"document {first + doc}: {int(lengths[doc])} tokens; Megatron stores lengths as "
+                f"int32 (at most {_MAX_SEQUENCE_LENGTH})"
+            )
+        if arr.size and not np.can_cast(arr.dtype, self.dtype, "safe"):
+            lo, hi = int(self._info.min), int(self._info.max)
+            bad = np.flatnonzero((arr < lo) | (arr > hi))
+            if bad.size:
+                pos = int(bad[0])
+                starts = np.concatenate(([0], np.cumsum(lengths)))
+                doc = int(np.searchsorted(starts, pos, side="right")) - 1
+                raise ValueError(self._range_message(first + doc, pos - int(starts[doc]), int(arr[pos]), lo, hi))
+        if arr.size:
+            self._bin.write(memoryview(np.ascontiguousarray(arr, dtype=self._le)).cast("B"))
+        self._lengths.frombytes(lengths.astype("<i8").tobytes())
+
     def add_dataset(self, ds: "IndexedDataset") -> None:
         """Appends every sequence of ds (a dataset of the same dtype, e.g. a part written by
         another process), each as one document; the tokens are copied in bounded chunks."""
