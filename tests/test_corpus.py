@@ -1,6 +1,10 @@
 """zhtok.corpus: documents with their file and line, bad records reported, long lines bounded."""
-import pytest
+from unittest.mock import patch
 
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from zhtok import corpus
 from zhtok.corpus import CorpusReader
 from zhtok.errors import InputError
 
@@ -42,3 +46,33 @@ def test_byte_ranges_cover_the_file_once(tmp_path):
     assert second[0][0] == 1  # numbered from the range's start; callers add the lines before
     with pytest.raises(InputError, match="not at a line start"):
         docs(CorpusReader([src], byte_range=(0, cut - 2)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\r\n", b"\r", "\u4e2d".encode(), b"\xef\xbb\xbf", b"\xff"]),
+                max_size=60).map(b"".join),
+       st.integers(1, 9), st.integers(1, 12))
+def test_lines_across_block_boundaries(tmp_path_factory, data, block, limit):
+    # Blocks of a few bytes put every line across block boundaries; the result must be that of
+    # splitting the whole file: BOM at the start dropped, CR dropped before LF only, lines over
+    # the limit reported, nothing else lost.
+    src = tmp_path_factory.mktemp("c") / "a.txt"
+    src.write_bytes(data)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    lines = body.split(b"\n")
+    last = lines.pop()
+    lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines] + ([last] if last else [])
+    expected_docs, expected_bad = [], []
+    for i, ln in enumerate(lines, 1):
+        if len(ln) > limit:
+            expected_bad.append((i, "line longer than the limit of " + f"{limit:,} bytes"))
+        else:
+            try:
+                expected_docs.append((i, "text", ln.decode("utf-8")))
+            except UnicodeDecodeError as e:
+                expected_bad.append((i, f"invalid UTF-8 at byte {e.start} of the line"))
+    with patch.object(corpus, "_BLOCK", block):
+        reader = CorpusReader([src], max_line_bytes=limit)
+        assert docs(reader) == expected_docs
+    assert [(b.line, b.reason) for b in reader.stats.bad] == expected_bad
+    assert reader.stats.bytes == len(data)

@@ -1,9 +1,9 @@
 """Reading text inputs line by line with their origin (file, line), in bounded memory.
 
-Lines are read in pieces of at most ``PIECE_BYTES`` (plus the rest of a line's end), so a line
-of 100 MB or a file with no newline at all never has to be held whole by the reader: the
-segmentation CLI segments such a line piece by piece, and the corpus reader (encoding,
-vocabulary training) joins pieces up to its stated document limit and reports longer lines.
+Lines are read in pieces of at most about ``PIECE_BYTES``, so a line of 100 MB or a file with
+no newline at all never has to be held whole: the segmentation CLI segments such a line piece
+by piece. (The corpus reader for encoding and vocabulary training, zhtok/corpus.py, keeps whole
+documents up to its stated limit instead.)
 
 Bad bytes are reported with the file, line and byte offset, or replaced, by the caller's
 choice; nothing is dropped silently."""
@@ -56,11 +56,11 @@ def safe_cut(data: bytes) -> int:
     return fallback if fallback > 0 else len(data)
 
 
-def line_pieces(f: BinaryIO, piece_bytes: int = PIECE_BYTES, strip_bom: bool = True) -> Iterator[Piece]:
+def line_pieces(f: BinaryIO, piece_bytes: int = PIECE_BYTES) -> Iterator[Piece]:
     """The lines of f as pieces: a line of up to piece_bytes is one piece; a longer one is cut
-    by safe_cut into pieces of at most 2 * piece_bytes each. A BOM at the start is dropped
-    (offsets count from after it) unless strip_bom is false (f is read from a line inside)."""
-    line, offset, pending, consumed, at_start = 1, 0, b"", 0, strip_bom
+    by safe_cut into pieces of at most 2 * piece_bytes each. A BOM at the start of the file is
+    dropped (offsets count from after it)."""
+    line, offset, pending, consumed, at_start = 1, 0, b"", 0, True
     while True:
         raw = f.readline(piece_bytes)
         consumed += len(raw)
