@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/binary_io.h"
+#include "common/string_counter.h"
 
 namespace zhtok::train {
 
@@ -34,7 +35,7 @@ void run_threads(size_t threads, Work&& work) {
 void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads) {
   threads = std::max<size_t>(1, std::min(threads, texts.size()));
   struct Local {
-    std::unordered_map<std::string, uint64_t> plain, han;
+    StringCounter plain, han;
   };
   std::vector<Local> local(threads);
   run_threads(threads, [&](size_t t) {
@@ -43,13 +44,14 @@ void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads)
     for (size_t i = t; i < texts.size(); i += threads) {
       pieces.clear();
       pre_->pieces(texts[i], scratch, pieces);
+      std::string_view text(texts[i]);
       for (const auto& p : pieces)
-        ++(p.cut ? local[t].han : local[t].plain)[texts[i].substr(p.begin, p.end - p.begin)];
+        (p.cut ? local[t].han : local[t].plain).add(text.substr(p.begin, p.end - p.begin), 1);
     }
   });
   for (auto& l : local) {
-    for (auto& [piece, c] : l.plain) counts_[piece] += c, total_ += c;
-    for (auto& [piece, c] : l.han) han_pieces_[piece] += c, total_ += c;
+    l.plain.for_each([&](std::string_view piece, uint64_t c) { counts_[std::string(piece)] += c, total_ += c; });
+    l.han.for_each([&](std::string_view piece, uint64_t c) { han_pieces_[std::string(piece)] += c, total_ += c; });
   }
 }
 
@@ -58,7 +60,7 @@ void PretokenCounter::finish(size_t threads) {
   std::vector<const std::pair<const std::string, uint64_t>*> todo;
   for (const auto& kv : han_pieces_) todo.push_back(&kv);
   threads = std::max<size_t>(1, std::min(threads, todo.size()));
-  std::vector<std::unordered_map<std::string, uint64_t>> local(threads);
+  std::vector<StringCounter> local(threads);
   std::vector<uint64_t> added(threads, 0);
   run_threads(threads, [&](size_t t) {
     bpe::Pretokenizer::Scratch scratch;
@@ -67,12 +69,13 @@ void PretokenCounter::finish(size_t threads) {
       const auto& [piece, count] = *todo[i];
       words.clear();
       pre_->split(piece, scratch, words, /*use_cache=*/false);
-      for (auto [b, e] : words) local[t][piece.substr(b, e - b)] += count;
+      std::string_view text(piece);
+      for (auto [b, e] : words) local[t].add(text.substr(b, e - b), count);
       added[t] += count * (words.size() - 1);
     }
   });
   for (size_t t = 0; t < threads; ++t) {
-    for (auto& [word, c] : local[t]) counts_[word] += c;
+    local[t].for_each([&](std::string_view word, uint64_t c) { counts_[std::string(word)] += c; });
     total_ += added[t];
   }
   han_pieces_.clear();
