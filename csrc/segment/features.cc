@@ -1,5 +1,7 @@
 #include "segment/features.h"
 
+#include "common/scratch.h"
+
 namespace zhtok::segment {
 
 CharIndex::CharIndex(std::vector<uint32_t> codes) : codes_(std::move(codes)) {
@@ -96,6 +98,7 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     h[7] = key3(8, c[0], c[1], c[2]);
     h[8] = key2(9, c[0], starts[k] * 64 + ends[k] * 8 + inside[k]);
   }
+  release_if_large(starts, ends, inside, code, id, klass);
 }
 
 }  // namespace zhtok::segment

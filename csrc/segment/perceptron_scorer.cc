@@ -1,5 +1,7 @@
 #include "segment/perceptron_scorer.h"
 
+#include "common/scratch.h"
+
 namespace zhtok::segment {
 
 void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag,
@@ -38,6 +40,7 @@ void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& t
     for (int i = 0; i < m; ++i) s += edge_w[f[i]];
     e.score = static_cast<float>(s);
   }
+  release_if_large(mid);
 }
 
 PerceptronScorer::PerceptronScorer(CharIndex index, FingerprintTable<PackedWeights> hashed,
@@ -98,6 +101,7 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
     for (int t = 0; t < kNumTags; ++t) tag[k * kNumTags + t] += scale_ * static_cast<float>(sum[t]);
   }
   lw.score_edges(ids.data(), tag, lat);
+  release_if_large(ids, rows, keys, tag, found);
 }
 
 }  // namespace zhtok::segment

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "common/scratch.h"
 #include "io/line_reader.h"
 #include "segment/ambiguity.h"
 
@@ -73,8 +74,14 @@ std::vector<Span> Segmenter::segment(const Runes& text) const {
   std::shared_lock lock(mu_);
   std::vector<Span> out;
   // Buffers only, reused by this thread's next call (short lines would otherwise pay for a
-  // dozen allocations each); windows bound their size.
+  // dozen allocations each); windows bound their size, but for glued runs.
   thread_local Workspace ws;
+  struct Trim {  // see common/scratch.h
+    Workspace& ws;
+    ~Trim() {
+      if (ws.norm.capacity() > kKeepScratchElements) ws = Workspace();
+    }
+  } trim{ws};
   search(
       text, ws, [&](size_t b, size_t e) { out.push_back({uint32_t(b), uint32_t(e)}); },
       [&](size_t s, size_t, Workspace& w, const std::vector<int32_t>& path) {
