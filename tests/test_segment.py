@@ -224,3 +224,15 @@ def test_threads_share_one_segmenter_while_dict_changes():
         t.join()
     assert not errors
     assert seg.cut(text) == expected
+
+
+def test_a_run_of_letters_too_long_to_search_is_one_word():
+    # Runs over 65,536 letters and digits are not searched (a window would hold all of them):
+    # each is one word, and the text around them is segmented as usual.
+    seg = zhtok.Segmenter()
+    text = "南京市长江大桥" + "a1" * 40_000 + "研究生命的起源" + "b" * 70_000
+    words = seg.cut(text)
+    assert "".join(words) == text
+    assert words == seg.cut("南京市长江大桥") + ["a1" * 40_000] + seg.cut("研究生命的起源") + ["b" * 70_000]
+    expected = [a.text for t in ("南京市长江大桥", "研究生命的起源") for a in seg.ambiguities(t)]
+    assert expected and [a.text for a in seg.ambiguities(text)] == expected

@@ -16,8 +16,19 @@ namespace {
 // megabyte lines while paths far from a window's edge are unchanged.
 constexpr size_t kWindow = 2048;
 constexpr size_t kWindowTail = 64;
+// A run of letters and digits longer than this is a word on its own and is not searched: it
+// cannot be cut, and a window holding it would cost memory in proportion to its length (about
+// 250 bytes a rune), so a megabyte-long run would cost gigabytes.
+constexpr size_t kMaxSearchedRun = size_t(1) << 16;
 
 bool is_space(char32_t c) { return classify(c) == CharClass::Space; }
+
+// End of the run of letters and digits (glued runes) that holds rune k, before limit.
+size_t run_end(const Runes& text, size_t k, size_t limit) {
+  size_t e = k + 1;
+  while (e < limit && glued(classify(text.cps[e - 1]), classify(text.cps[e]))) ++e;
+  return e;
+}
 
 }  // namespace
 
@@ -48,15 +59,27 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
     // [i, j) has no whitespace: search it window by window.
     size_t s = i;
     while (s < j) {
+      size_t r = run_end(text, s, j);
+      if (r - s > kMaxSearchedRun) {
+        on_space(s, r);
+        s = r;
+        continue;
+      }
       size_t e = std::min(j, s + kWindow);
-      // Never end a window inside a run of letters and digits: the run is one word, however
-      // long (the window then grows to hold it).
-      while (e < j && glued(classify(text.cps[e - 1]), classify(text.cps[e]))) ++e;
+      // Never end a window inside a run of letters and digits: the run is one word (the window
+      // grows to hold it), unless it is too long to search: the window then ends before it.
+      bool before_long_run = false;
+      if (e < j && glued(classify(text.cps[e - 1]), classify(text.cps[e]))) {
+        size_t g = e - 1;
+        while (g > s && glued(classify(text.cps[g - 1]), classify(text.cps[g]))) --g;
+        e = run_end(text, g, j);
+        if (e - g > kMaxSearchedRun) e = g, before_long_run = true;  // g > s: see above
+      }
       build_lattice(text, s, e, ws);
       forward_best(ws.lat, ws.paths);
       std::vector<int32_t> path = best_path(ws.lat, ws.paths);
       size_t commit = e - s;
-      if (e < j) {
+      if (e < j && !before_long_run) {
         // Keep words that end before the tail; the last of them starts the next window.
         size_t k = path.size();
         while (k > 1 && ws.lat.edges[path[k - 1]].end > commit - kWindowTail) --k;

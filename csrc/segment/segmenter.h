@@ -64,7 +64,8 @@ class Segmenter {
     PathScratch paths;
   };
   void build_lattice(const Runes& text, size_t begin, size_t end, Workspace& ws) const;
-  // Calls on_space(begin, end) for each whitespace run and on_window(begin, commit, ws, path)
+  // Calls on_space(begin, end) for each whitespace run and each run of letters and digits too
+  // long to search (a word on its own), and on_window(begin, commit, ws, path)
   // for each searched window, where runes [begin, begin + commit) are settled by path.
   template <typename OnSpace, typename OnWindow>
   void search(const Runes& text, Workspace& ws, OnSpace&& on_space, OnWindow&& on_window) const;
