@@ -107,3 +107,8 @@ def test_seg_streams_a_long_line_in_pieces(tmp_path):
     lines = out.read_text(encoding="utf-8").split("\n")
     assert lines[0] == " ".join(w for w in Segmenter().cut(line) if not w.isspace())
     assert lines[1:] == ["next 行", ""]
+
+
+def test_bench_ray_has_no_readme_block():
+    r = run(["bench", "ray", "--readme"])
+    assert r.returncode == 2 and "no README block" in r.stderr.decode()

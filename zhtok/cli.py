@@ -146,6 +146,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 2
     sys.path.insert(0, str(root))
     names = ["seg", "vocab", "encode"] if args.which == "all" else [args.which]
+    if args.which == "ray" and (args.from_json or args.readme or args.readme_file):
+        print("zhtok bench: error: the Ray benchmark has no README block (its figures are in the "
+              "README's Ray section); run it without --readme/--from-json", file=sys.stderr)
+        return 2
     status = 0
     if args.from_json:
         # Saved results: redraw the plots beside the JSON (and the README below), run nothing.
@@ -283,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_encode)
 
     b = sub.add_parser("bench", help="benchmarks against jieba, pkuseg, HF tokenizers, sentencepiece, tiktoken")
-    b.add_argument("which", choices=["seg", "vocab", "encode", "all"])
+    b.add_argument("which", choices=["seg", "vocab", "encode", "all", "ray"],
+                   help="all = seg, vocab and encode; ray = the Ray engine against the local one (needs .[ray])")
     b.add_argument("--data-dir", help="data folder (default ../shared/data beside the repository)")
     b.add_argument("--out", default="bench_out", help="folder for the JSON, Markdown and PNG results")
     b.add_argument("--quick", action="store_true", help="a few minutes on 2 cores: subsets, fewer runs")
