@@ -65,17 +65,19 @@ def sizing(mb_per_s_per_core: float, corpus_bytes: float = CORPUS_BYTES, hours: 
 
 
 def run(data_dir: str | Path, out_dir: str | Path, runs: int = 3, quick: bool = False,
-        tokenizer: str | Path = TOKENIZER) -> dict[str, Any]:
-    """Times both engines, interleaved; writes ray.json and ray.md into out_dir."""
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, not {runs}")
+        tokenizer: str | Path = TOKENIZER, repeat: int = 1) -> dict[str, Any]:
+    """Times both engines, interleaved; writes ray.json and ray.md into out_dir. ``repeat``:
+    the inputs listed that many times (a bigger input, over which starting Ray is amortized)."""
+    if runs < 1 or repeat < 1:
+        raise ValueError(f"runs and repeat must be at least 1, not {runs} and {repeat}")
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    files = input_files(data_dir, quick)
+    files = input_files(data_dir, quick) * repeat
     input_bytes = sum(f.stat().st_size for f in files)
     work = out_dir / "ray_bench"
     work.mkdir(parents=True, exist_ok=True)
     cpus = os.cpu_count() or 1
-    sources = [str(data_dir / "text" / "*.txt")] if not quick else [str(f) for f in files]  # zhtok expands the glob
+    sources = ([str(data_dir / "text" / "*.txt")] * repeat if not quick  # zhtok expands the glob
+               else [str(f) for f in files])
     commands = {name: ["zhtok", "encode", *sources, "--tokenizer", str(tokenizer),
                        "--output-prefix", str(work / name), "--append-eod", *extra]
                 for name, extra in ENGINES.items()}
@@ -178,11 +180,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="interleaved runs per engine, median reported (default 3)")
     parser.add_argument("--quick", action="store_true", help=f"the smallest files, about {QUICK_BYTES / 1e6:.0f} MB")
     parser.add_argument("--tokenizer", type=Path, default=TOKENIZER, help="default: the shipped zh_en_32k.ztok")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="list the inputs this many times: Ray's start-up (~5 s) amortized over more text")
     args = parser.parse_args(argv)
     if not args.data_dir.is_dir():
         parser.error(f"data directory {args.data_dir} not found")
     try:
-        results = run(args.data_dir, args.out, runs=args.runs, quick=args.quick, tokenizer=args.tokenizer)
+        results = run(args.data_dir, args.out, runs=args.runs, quick=args.quick, tokenizer=args.tokenizer,
+                      repeat=args.repeat)
     except ValueError as error:
         parser.error(str(error))
     print(markdown(results))
