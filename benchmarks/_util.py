@@ -78,6 +78,12 @@ def base_environment(versions: "dict[str, str]") -> "dict[str, Any]":
     }
 
 
+def environment_text(env: "dict[str, Any]") -> str:
+    """The start of a report's environment line, from what base_environment recorded."""
+    versions = ", ".join(f"{tool} {version}" for tool, version in env["versions"].items())
+    return f"CPU: {env['cpu']} ({env['cpu_count']} logical CPUs); Python {env['python']}; {versions}"
+
+
 def command_line() -> str:
     """The command this process runs, as a user would type it: ``zhtok bench ...`` (the
     console script or ``python -m zhtok``) or ``python -m benchmarks.bench_seg ...``."""

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bench_vocab
-from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, base_environment, check_tools, comma_list, load_average, log
+from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, base_environment, environment_text, check_tools, comma_list, load_average, log
 from benchmarks.plots import make_plots
 
 INPUT_FILES = ("mixed_leetcode_zh.txt", "mixed_javaguide.txt")
@@ -131,7 +131,7 @@ def run(
     models = _prepare_models(data_dir, out_dir, tools, quick, spm_model, vocab_size, train_bytes, results)
 
     # ---- encoders, each tool in its own process, samples interleaved
-    workers: dict[tuple[str, int | None], _Worker] = {}
+    workers: dict[tuple[str, int | None], Worker] = {}
     versions: dict[str, str] = {}
     for (tool, rayon), modes in WORKERS.items():
         if tool not in tools or tool not in models:
@@ -632,8 +632,7 @@ def _markdown(results: dict[str, Any]) -> str:
     lines = [
         "# Encoding benchmark",
         "",
-        f"CPU: {env['cpu']} ({env['cpu_count']} logical CPUs); Python {env['python']}; "
-        + ", ".join(f"{tool} {version}" for tool, version in env["versions"].items())
+        environment_text(env)
         + f"; median of {env['runs']} interleaved sample(s){' (quick)' if env['quick'] else ''}; load average "
         f"{results.get('load_average_before')} before, {env['load_average_end']} at the end; zhtok build {env.get('zhtok_build')}.",
         "",

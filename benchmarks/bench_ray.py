@@ -30,7 +30,7 @@ from typing import Any
 
 import zhtok
 from benchmarks import bench_vocab
-from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, base_environment, load_average, log
+from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, base_environment, environment_text, load_average, log
 from benchmarks.bench_encode import _file_sha256, _timed_process
 
 TOKENIZER = REPO_ROOT / "vocab" / "zh_en_32k.ztok"
@@ -136,8 +136,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         "# Ray engine benchmark",
         "",
-        f"CPU: {env['cpu']} ({env['cpu_count']} logical CPUs); Python {env['python']}; "
-        + ", ".join(f"{tool} {v}" for tool, v in env["versions"].items())
+        environment_text(env)
         + f"; median of {env['runs']} interleaved run(s) per engine{' (quick)' if env['quick'] else ''}; "
         f"load average {results['load_average_before']} before, {env['load_average_end']} at the end.",
         "",

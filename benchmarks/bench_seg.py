@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, base_environment, check_tools, comma_list, load_average, log
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, base_environment, environment_text, check_tools, comma_list, load_average, log
 from benchmarks.ambiguity import evaluate
 from benchmarks.cws_score import score
 from benchmarks.plots import make_plots
@@ -446,7 +446,7 @@ def _non_space_chars(line: str) -> int:
 
 def _start_workers(
     specs: dict[str, tuple[str, str | None]], skipped: dict[str, str], versions: dict[str, str]
-) -> dict[str, _Worker]:
+) -> dict[str, Worker]:
     """Start a worker per label of ``specs`` (label -> (tool, model)), skipping failures."""
     workers = {}
     for label, (tool, model) in specs.items():
@@ -640,8 +640,7 @@ def _markdown(results: dict[str, Any]) -> str:
     lines = [
         "# Word segmentation benchmark",
         "",
-        f"CPU: {env['cpu']} ({env['cpu_count']} logical CPUs); Python {env['python']}; "
-        + ", ".join(f"{tool} {version}" for tool, version in env["versions"].items())
+        environment_text(env)
         + f"; median of {env['runs']} run(s){' (quick: first lines only)' if env['quick'] else ''}"
         + f"; load average at the end {env['load_average_end']}.",
         "Precision, recall and F1 are over exact word character spans; MB/s is UTF-8 MB of test text per second "

@@ -49,7 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import DEFAULT_DATA_DIR, split_lines, base_environment, check_tools, comma_list, load_average, log
+from benchmarks._util import DEFAULT_DATA_DIR, split_lines, base_environment, environment_text, check_tools, comma_list, load_average, log
 from benchmarks.plots import make_plots
 
 TOOLS = ("zhtok-segment", "zhtok-regex", "hf", "hf-gpt2", "sentencepiece", "sentencepiece-lossless", "zhtok-segment-x2")
@@ -671,8 +671,7 @@ def _markdown(results: dict[str, Any]) -> str:
     lines = [
         "# BPE vocabulary training benchmark",
         "",
-        f"CPU: {env['cpu']} ({env['cpu_count']} logical CPUs); Python {env['python']}; "
-        + ", ".join(f"{tool} {version}" for tool, version in env["versions"].items())
+        environment_text(env)
         + f"; vocabulary {env['vocab_size']:,}, {env['threads']} threads; median of {env['runs']} training run(s)"
         + (" (quick: about the first 10 MB)" if env["quick"] else "")
         + f"; load average at the end {env['load_average_end']}; zhtok build {env.get('zhtok_build')}.",
