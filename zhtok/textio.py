@@ -41,15 +41,15 @@ def safe_cut(data: bytes) -> int:
     and digits (which the segmenter keeps whole), else any character boundary."""
     lo = len(data) // 2
     for marks in (_SPACES, _PUNCT):
-        best = max((data.rfind(m, lo) + len(m) for m in marks if data.rfind(m, lo) >= 0), default=-1)
+        found = [(data.rfind(m, lo), m) for m in marks]
+        best = max((at + len(m) for at, m in found if at >= 0), default=-1)
         if best > 0:
             return best
     fallback = -1
     for i in range(len(data) - 1, lo, -1):
-        b, prev = data[i], data[i - 1]
-        if 0x80 <= b < 0xC0:  # inside a character
+        if 0x80 <= data[i] < 0xC0:  # inside a character
             continue
-        if not (chr(prev).isalnum() and prev < 0x80 and chr(b).isalnum() and b < 0x80):
+        if not data[i - 1:i + 1].isalnum():  # bytes.isalnum: ASCII letters and digits only
             return i
         if fallback < 0:
             fallback = i
