@@ -59,6 +59,25 @@ def test_training_is_deterministic_and_thread_independent(corpus, seg_tok):
     assert one._core.merges == two._core.merges == seg_tok._core.merges
 
 
+def test_one_counter_fed_from_several_python_threads(corpus):
+    """add() releases the GIL: concurrent calls on one counter must not lose or tear counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from zhtok.bpe import new_counter
+
+    lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line]
+    batches = [lines[i::8] for i in range(8)]
+    serial, shared = new_counter("segment")[0], new_counter("segment")[0]
+    for b in batches:
+        serial.add(b, 1)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda b: shared.add(b, 2), batches))
+    for c in (serial, shared):
+        c.finish(2)
+    assert (shared.total, shared.distinct) == (serial.total, serial.distinct)
+    assert shared.train(400, [], 1, "regex", None).merges == serial.train(400, [], 1, "regex", None).merges
+
+
 def test_small_corpus_stops_when_pairs_run_out(corpus):
     tok = train_tokenizer([corpus], 5000, min_frequency=1)[0]
     assert 400 < tok.vocab_size < 5000 and tok.eod_id == tok.vocab_size - 1

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 from . import _core
 from ._paths import DEFAULT_TOKENIZER, DEFAULT_SEG_MODEL, vocab_file
-from .corpus import CorpusReader, ReadStats
+from .corpus import CorpusReader, ReadStats, batches, prefetch
 
 EOD = "<|endoftext|>"
 
@@ -209,7 +209,7 @@ def train_tokenizer(
     seg_model: str | os.PathLike | None = None,
     on_error: str = "skip",
     progress: bool = False,
-    batch_bytes: int = 8 << 20,
+    batch_bytes: int = 2 << 20,  # measured: 8 MB batches were no faster and peaked 100 MB higher
 ) -> tuple[Tokenizer, ReadStats]:
     """Trains a byte-level BPE tokenizer of ``vocab_size`` ids (bytes + merges + specials).
 
@@ -249,21 +249,14 @@ def new_counter(pretokenizer: str, seg_model: str | os.PathLike | None = None):
 def count_pretokens(counter, reader: CorpusReader, threads: int, batch_bytes: int,
                     show: Callable[..., None] | None = None, t0: float = 0.0) -> None:
     """Adds the regex pieces of every document of reader to counter, a batch of about
-    batch_bytes at a time on threads threads (finish() is left to the caller)."""
-    batch: list[str] = []
-    size = 0
-    for _, _, _, text in reader:
-        batch.append(text)
-        size += len(text)
-        if size >= batch_bytes:
-            counter.add(batch, threads)
-            batch, size = [], 0
-            if show is not None:
-                mb = reader.stats.bytes / 1e6
-                show(f"counting: {mb:,.0f} MB read, {mb / (time.monotonic() - t0 + 1e-9):,.1f} MB/s, "
-                     f"{counter.distinct:,} distinct pre-tokens")
-    if batch:
-        counter.add(batch, threads)
+    batch_bytes at a time on threads threads (finish() is left to the caller). The next batch
+    is read on another thread while one is counted."""
+    for batch, _ in prefetch(batches(reader, batch_bytes), depth=2):
+        counter.add([text for _, text in batch], threads)
+        if show is not None:
+            mb = reader.stats.bytes / 1e6
+            show(f"counting: {mb:,.0f} MB read, {mb / (time.monotonic() - t0 + 1e-9):,.1f} MB/s, "
+                 f"{counter.distinct:,} distinct pre-tokens")
 
 
 def train_from_counts(counter, seg, vocab_size: int, output: str | os.PathLike | None, pretokenizer: str,

@@ -10,6 +10,8 @@ import gzip
 import io
 import json
 import os
+import queue
+import threading
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
@@ -211,3 +213,44 @@ class CorpusReader:
                 continue
             self.stats.records += 1
             yield path, lineno, key, value
+
+
+def batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:
+    """Batches of (key, text), cut only between lines, with the (file index, line) reached."""
+    batch: list[tuple[str, str]] = []
+    size, last = 0, (0, 0)
+    index = {p: i for i, p in enumerate(reader.paths)}
+    for path, line, key, text in reader:
+        pos = (index[path], line)
+        if size >= batch_bytes and pos != last:
+            yield batch, last
+            batch, size = [], 0
+        batch.append((key, text))
+        size += len(text)
+        last = pos
+    if batch:
+        yield batch, last
+
+
+def prefetch(it: Iterator, depth: int = 4) -> Iterator:
+    """Runs it on a background thread: reading and parsing overlap with the consumer's work
+    (encoding or counting, which release the GIL)."""
+    q: queue.Queue = queue.Queue(depth)
+    done = object()
+
+    def run() -> None:
+        try:
+            for item in it:
+                q.put(item)
+            q.put(done)
+        except BaseException as e:  # re-raised in the consumer
+            q.put(e)
+
+    threading.Thread(target=run, daemon=True).start()
+    while True:
+        item = q.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item

@@ -9,17 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
 from .bpe import Tokenizer
-from .corpus import BadRecord, CorpusReader, expand_inputs
+from .corpus import BadRecord, CorpusReader, batches, expand_inputs, prefetch
 from .errors import InputError
 from .megatron import IndexedDatasetWriter, dtype_for_vocab
 
@@ -154,47 +152,6 @@ def _fingerprint(inputs: list[str], tokenizer_path: str, options: dict) -> str:
         h.update(f"{os.path.abspath(p)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     h.update(json.dumps(options, sort_keys=True).encode())
     return h.hexdigest()
-
-
-def batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:
-    """Batches of (key, text), cut only between lines, with the (file index, line) reached."""
-    batch: list[tuple[str, str]] = []
-    size, last = 0, (0, 0)
-    index = {p: i for i, p in enumerate(reader.paths)}
-    for path, line, key, text in reader:
-        pos = (index[path], line)
-        if size >= batch_bytes and pos != last:
-            yield batch, last
-            batch, size = [], 0
-        batch.append((key, text))
-        size += len(text)
-        last = pos
-    if batch:
-        yield batch, last
-
-
-def prefetch(it: Iterator, depth: int = 4) -> Iterator:
-    """Runs it on a background thread: reading and parsing overlap with encoding (which
-    releases the GIL)."""
-    q: queue.Queue = queue.Queue(depth)
-    done = object()
-
-    def run() -> None:
-        try:
-            for item in it:
-                q.put(item)
-            q.put(done)
-        except BaseException as e:  # re-raised in the consumer
-            q.put(e)
-
-    threading.Thread(target=run, daemon=True).start()
-    while True:
-        item = q.get()
-        if item is done:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
 
 
 def encode_corpus(

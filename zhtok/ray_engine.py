@@ -35,9 +35,9 @@ from typing import Callable, Iterable, Sequence
 from . import _core
 from .bpe import (Tokenizer, check_special_tokens, count_pretokens, new_counter, progress_printer,
                   train_from_counts, train_tokenizer)
-from .corpus import CorpusReader, ReadStats
-from .encode import (EncodeSummary, _fingerprint, batches, check_format, encode_corpus, open_writer, output_path,
-                     prefetch, write_batch, written_files)
+from .corpus import CorpusReader, ReadStats, batches, prefetch
+from .encode import (EncodeSummary, _fingerprint, check_format, encode_corpus, open_writer, output_path,
+                     write_batch, written_files)
 from .errors import FormatError, InputError, ZhtokError
 from .megatron import IndexedDataset, dtype_for_vocab
 from .shards import Shard, default_shard_bytes, file_record, lines_before, plan_shards

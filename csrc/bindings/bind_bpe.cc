@@ -258,7 +258,7 @@ void bind_bpe(py::module_& m) {
           },
           py::arg("data"), py::arg("name") = "<pre-token counts>",
           "Adds the counts of another counter's serialize() (same pre-tokenizer) to this one.")
-      .def_property_readonly("distinct", [](const train::PretokenCounter& c) { return c.counts().size() + c.pending(); })
+      .def_property_readonly("distinct", &train::PretokenCounter::distinct)
       .def_property_readonly("total", &train::PretokenCounter::total)
       .def(
           "train",
@@ -267,7 +267,7 @@ void bind_bpe(py::module_& m) {
              std::shared_ptr<segment::SegModel> seg, std::optional<py::function> progress) {
             if (vocab_size < 256 + specials.size())
               throw py::value_error("vocab_size must be at least 256 + the number of special tokens");
-            if (c.pending()) throw py::value_error("call finish() before train()");
+            if (c.pending()) throw py::value_error("call finish() before train()");  // checked again under the lock
             train::BpeTrainOptions opt;
             opt.num_merges = vocab_size - 256 - specials.size();
             opt.min_frequency = min_frequency;
@@ -277,7 +277,7 @@ void bind_bpe(py::module_& m) {
                 f(done);
               };
             py::gil_scoped_release release;
-            auto merges = train::train_bpe(c.counts(), opt);
+            auto merges = c.train(opt);
             auto kind = pretokenizer == "segment" ? bpe::PretokenizerKind::Segment : bpe::PretokenizerKind::Regex;
             return std::make_shared<Tokenizer>(kind, seg, std::move(merges), std::move(specials));
           },

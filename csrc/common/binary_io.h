@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -18,6 +19,8 @@ uint64_t fnv1a64(const void* data, size_t n);
 
 class ByteWriter {
  public:
+  // Reserved up front: also spares GCC 12 a false -Wstringop-overflow on the first insert.
+  ByteWriter() { buf_.reserve(4096); }
   template <typename T>
   void put(const T& v) {
     static_assert(std::is_trivially_copyable<T>::value, "put takes plain values");
@@ -31,9 +34,9 @@ class ByteWriter {
     const char* p = reinterpret_cast<const char*>(v.data());
     buf_.insert(buf_.end(), p, p + v.size() * sizeof(T));
   }
-  void put_str(const std::string& s) {
+  void put_str(std::string_view s) {
     put<uint64_t>(s.size());
-    buf_.insert(buf_.end(), s.begin(), s.end());
+    buf_.insert(buf_.end(), s.data(), s.data() + s.size());
   }
   const std::vector<char>& bytes() const { return buf_; }
 

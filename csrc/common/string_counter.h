@@ -2,7 +2,8 @@
 // std::unordered_map<std::string, uint64_t> because that map builds a std::string for every
 // lookup (C++17 has no lookup by string_view): tens of millions of allocations for pieces that
 // are nearly all present already. Here keys live in one arena, a count of a known string costs
-// a hash and a compare, and only a new string is copied.
+// a hash and a compare, and only a new string is copied. No allocation per key also means no
+// heap fragmentation: a counter's memory is its table and its arena, whatever the corpus size.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace zhtok {
@@ -18,12 +20,12 @@ class StringCounter {
  public:
   void add(std::string_view key, uint64_t n) {
     if (n == 0) return;
-    if ((size_ + 1) * 2 > slots_.size()) grow();
-    uint64_t h = hash(key);
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load <= 3/4: a slot is 24 bytes
+    uint32_t h = hash(key);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.count == 0) {
-        s = Slot{h, keys_.size(), key.size(), n};
+        s = Slot{n, keys_.size(), uint32_t(key.size()), h};
         keys_.append(key);
         ++size_;
         return;
@@ -42,15 +44,43 @@ class StringCounter {
       if (s.count) f(key_of(s), s.count);
   }
 
+  // (key, count) pairs, the keys viewing this counter's arena (valid until it changes).
+  std::vector<std::pair<std::string_view, uint64_t>> items() const {
+    std::vector<std::pair<std::string_view, uint64_t>> out;
+    out.reserve(size_);
+    for_each([&](std::string_view k, uint64_t c) { out.emplace_back(k, c); });
+    return out;
+  }
+
+  // Adds every count of other into this one.
+  void add_all(const StringCounter& other) {
+    other.for_each([&](std::string_view k, uint64_t c) { add(k, c); });
+  }
+
+  // Empties the counter but keeps its memory, for a counter refilled batch after batch.
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    keys_.clear();
+    size_ = 0;
+  }
+
+  // Empties the counter and frees its memory.
+  void release() { *this = StringCounter(); }
+
   size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
 
  private:
   struct Slot {
-    uint64_t hash = 0;
-    size_t offset = 0, length = 0;
     uint64_t count = 0;  // 0 = empty: a counted key has count >= 1
+    uint64_t offset = 0;
+    uint32_t length = 0;  // keys are pieces of lines, which are far below 4 GiB
+    uint32_t hash = 0;  // also the slot position: tables stay below 2^32 slots
   };
-  static uint64_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+  static uint32_t hash(std::string_view s) {
+    uint64_t h = std::hash<std::string_view>{}(s);
+    return uint32_t(h ^ (h >> 32));
+  }
   std::string_view key_of(const Slot& s) const { return std::string_view(keys_).substr(s.offset, s.length); }
   void grow() {
     std::vector<Slot> old(std::max<size_t>(1024, slots_.size() * 2));

@@ -1,7 +1,9 @@
 #include "train/bpe_trainer.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <queue>
+#include <unordered_map>
 #include <thread>
 
 #include "common/binary_io.h"
@@ -33,32 +35,35 @@ void run_threads(size_t threads, Work&& work) {
 }  // namespace
 
 void PretokenCounter::add(const std::vector<std::string>& texts, size_t threads) {
+  std::lock_guard<std::mutex> lock(mutex_);
   threads = std::max<size_t>(1, std::min(threads, texts.size()));
-  struct Local {
-    StringCounter plain, han;
-  };
-  std::vector<Local> local(threads);
+  if (locals_.size() < threads) locals_.resize(threads);
   run_threads(threads, [&](size_t t) {
     bpe::Pretokenizer::Scratch scratch;
     std::vector<bpe::Pretokenizer::Piece> pieces;
+    Local& local = locals_[t];
     for (size_t i = t; i < texts.size(); i += threads) {
       pieces.clear();
       pre_->pieces(texts[i], scratch, pieces);
       std::string_view text(texts[i]);
-      for (const auto& p : pieces)
-        (p.cut ? local[t].han : local[t].plain).add(text.substr(p.begin, p.end - p.begin), 1);
+      for (const auto& p : pieces) (p.cut ? local.han : local.plain).add(text.substr(p.begin, p.end - p.begin), 1);
     }
   });
-  for (auto& l : local) {
-    l.plain.for_each([&](std::string_view piece, uint64_t c) { counts_[std::string(piece)] += c, total_ += c; });
-    l.han.for_each([&](std::string_view piece, uint64_t c) { han_pieces_[std::string(piece)] += c, total_ += c; });
+  for (size_t t = 0; t < threads; ++t) {
+    Local& l = locals_[t];
+    l.plain.for_each([&](std::string_view piece, uint64_t c) { counts_.add(piece, c), total_ += c; });
+    l.han.for_each([&](std::string_view piece, uint64_t c) { han_pieces_.add(piece, c), total_ += c; });
+    // Kept, not freed: the next batch refills the same memory (freeing and reallocating
+    // these tables batch after batch fragmented the heap: peak memory grew with the corpus).
+    l.plain.clear(), l.han.clear();
   }
 }
 
 void PretokenCounter::finish(size_t threads) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  locals_.clear();
   if (han_pieces_.empty()) return;
-  std::vector<const std::pair<const std::string, uint64_t>*> todo;
-  for (const auto& kv : han_pieces_) todo.push_back(&kv);
+  auto todo = han_pieces_.items();
   threads = std::max<size_t>(1, std::min(threads, todo.size()));
   std::vector<StringCounter> local(threads);
   std::vector<uint64_t> added(threads, 0);
@@ -66,19 +71,41 @@ void PretokenCounter::finish(size_t threads) {
     bpe::Pretokenizer::Scratch scratch;
     std::vector<bpe::ByteRange> words;
     for (size_t i = t; i < todo.size(); i += threads) {
-      const auto& [piece, count] = *todo[i];
+      auto [piece, count] = todo[i];
       words.clear();
       pre_->split(piece, scratch, words, /*use_cache=*/false);
-      std::string_view text(piece);
-      for (auto [b, e] : words) local[t].add(text.substr(b, e - b), count);
+      for (auto [b, e] : words) local[t].add(piece.substr(b, e - b), count);
       added[t] += count * (words.size() - 1);
     }
   });
+  todo.clear();
+  han_pieces_.release();
   for (size_t t = 0; t < threads; ++t) {
-    local[t].for_each([&](std::string_view word, uint64_t c) { counts_[std::string(word)] += c; });
+    counts_.add_all(local[t]);
+    local[t].release();
     total_ += added[t];
   }
-  han_pieces_.clear();
+}
+
+size_t PretokenCounter::distinct() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return counts_.size() + han_pieces_.size();
+}
+
+size_t PretokenCounter::pending() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return han_pieces_.size();
+}
+
+uint64_t PretokenCounter::total() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return total_;
+}
+
+std::vector<bpe::Merge> PretokenCounter::train(const BpeTrainOptions& options) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!han_pieces_.empty()) throw std::logic_error("call finish() before train()");
+  return train_bpe(counts_, options);
 }
 
 namespace {
@@ -86,22 +113,23 @@ namespace {
 constexpr char kCountsMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'C', 'N', 'T'};
 constexpr uint32_t kCountsVersion = 1;
 
-void put_counts(ByteWriter& w, const std::unordered_map<std::string, uint64_t>& counts) {
+void put_counts(ByteWriter& w, const StringCounter& counts) {
   w.put<uint64_t>(counts.size());
-  for (const auto& [piece, c] : counts) w.put_str(piece), w.put<uint64_t>(c);
+  counts.for_each([&](std::string_view piece, uint64_t c) { w.put_str(piece), w.put<uint64_t>(c); });
 }
 
-void get_counts(ByteReader& r, std::unordered_map<std::string, uint64_t>& counts) {
+void get_counts(ByteReader& r, StringCounter& counts) {
   uint64_t n = r.get<uint64_t>();
   for (uint64_t i = 0; i < n; ++i) {
     std::string piece = r.get_str();
-    counts[std::move(piece)] += r.get<uint64_t>();
+    counts.add(piece, r.get<uint64_t>());
   }
 }
 
 }  // namespace
 
 std::vector<char> PretokenCounter::serialize() const {
+  std::lock_guard<std::mutex> lock(mutex_);
   ByteWriter w;
   w.put<uint8_t>(uint8_t(pre_->kind()));
   w.put<uint64_t>(total_);
@@ -116,12 +144,13 @@ void PretokenCounter::merge(const char* data, size_t size, const std::string& na
   if (r.get<uint8_t>() != uint8_t(pre_->kind()))
     r.fail("pre-token counts of the other pre-tokenizer (segment and regex counts do not mix)");
   uint64_t total = r.get<uint64_t>();
-  std::unordered_map<std::string, uint64_t> plain, han;  // all read before any is added
+  StringCounter plain, han;  // all read before any is added
   get_counts(r, plain);
   get_counts(r, han);
   if (!r.at_end()) r.fail("unexpected bytes after the counts");
-  for (auto& [piece, c] : plain) counts_[piece] += c;
-  for (auto& [piece, c] : han) han_pieces_[piece] += c;
+  std::lock_guard<std::mutex> lock(mutex_);
+  counts_.add_all(plain);
+  han_pieces_.add_all(han);
   total_ += total;
 }
 
@@ -153,17 +182,15 @@ bool merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id) {
 
 }  // namespace
 
-std::vector<bpe::Merge> train_bpe(const std::unordered_map<std::string, uint64_t>& counts,
-                                  const BpeTrainOptions& opt) {
+std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOptions& opt) {
   // 1. Words in byte order (deterministic), as byte symbols.
-  std::vector<const std::pair<const std::string, uint64_t>*> order;
-  for (const auto& kv : counts) order.push_back(&kv);
-  std::sort(order.begin(), order.end(), [](auto* x, auto* y) { return x->first < y->first; });
+  auto order = counts.items();
+  std::sort(order.begin(), order.end());
   std::vector<Word> words;
   words.reserve(order.size());
-  for (auto* kv : order) {
-    Word w{{}, kv->second};
-    for (unsigned char c : kv->first) w.syms.push_back(c);
+  for (auto [piece, count] : order) {
+    Word w{{}, count};
+    for (unsigned char c : piece) w.syms.push_back(c);
     words.push_back(std::move(w));
   }
 
