@@ -122,8 +122,10 @@ def seg_fields(payload: bytes, base: int = 0) -> list[tuple[int, str, str]]:
         f.scalar("<f", "weight scale")
         f.array(4, "edge weights")
         f.array(4, "word counts")
-        f.scalar("<Q", "feature table size")
-        f.array(12, "feature table slots")
+        for name, slot in (("pair", 36), ("triple", 28), ("single", 12)):
+            f.scalar("<Q", f"{name} table capacity")
+            f.array(8, f"{name} table bitmap")
+            f.array(slot, f"{name} table slots")
     assert f.at == len(payload)
     return f.fields
 

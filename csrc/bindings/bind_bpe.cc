@@ -100,13 +100,13 @@ void bind_bpe(py::module_& m) {
               py::gil_scoped_release release;
               ids = encode_one(tok, t, allow_special);
             }
-            return ids;
+            return id_list(ids.data(), ids.size());
           },
           py::arg("text"), py::arg("allow_special") = false)
       .def(
           "encode_batch",
           [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
-            return encode_iterable(tok, texts, threads, allow_special);
+            return id_lists(encode_iterable(tok, texts, threads, allow_special));
           },
           py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
       .def(

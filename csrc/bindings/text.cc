@@ -59,4 +59,23 @@ size_t thread_count(size_t requested, size_t n) {
   return std::max<size_t>(1, std::min(t, n));
 }
 
+py::list id_list(const uint32_t* ids, size_t n) {
+  PyObject* list = PyList_New(Py_ssize_t(n));
+  if (!list) throw py::error_already_set();
+  py::list out = py::reinterpret_steal<py::list>(list);
+  for (size_t i = 0; i < n; ++i) {
+    PyObject* v = PyLong_FromUnsignedLong(ids[i]);
+    if (!v) throw py::error_already_set();
+    PyList_SET_ITEM(list, Py_ssize_t(i), v);
+  }
+  return out;
+}
+
+py::list id_lists(const std::vector<std::vector<uint32_t>>& ids) {
+  GcPause pause;
+  py::list out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), id_list(ids[i].data(), ids[i].size()).release().ptr());
+  return out;
+}
+
 }  // namespace zhtok::bindings

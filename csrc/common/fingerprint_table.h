@@ -60,29 +60,42 @@ class FingerprintTable {
 
   size_t size() const { return size_; }
 
+  // Saved compactly: the capacity, a bitmap of the used slots and the used slots in order (a
+  // table is at most half full, so this is about half its memory).
   void save(ByteWriter& w) const {
-    w.put<uint64_t>(size_);
-    w.put_vec(slots_);
+    w.put<uint64_t>(slots_.size());
+    std::vector<uint64_t> used((slots_.size() + 63) / 64, 0);
+    std::vector<Slot> full;
+    full.reserve(size_);
+    for (size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].fp != kEmpty) used[i / 64] |= 1ULL << (i % 64), full.push_back(slots_[i]);
+    w.put_vec(used);
+    w.put_vec(full);
   }
-
   // check(value) throws through r for a value that could do harm later (an index out of
   // range, a non-finite weight), so lookups need no checks.
   template <typename Check>
   static FingerprintTable load(ByteReader& r, Check&& check) {
     FingerprintTable t;
-    t.size_ = r.get<uint64_t>();
-    t.slots_ = r.get_vec<Slot>();
-    size_t cap = t.slots_.size();
-    if (cap < 16 || (cap & (cap - 1)) || t.size_ * 2 > cap)
-      r.fail("feature table has an invalid shape");
-    size_t used = 0;
-    for (const Slot& sl : t.slots_) {
-      if (sl.fp == kEmpty) continue;
-      ++used;
+    uint64_t cap = r.get<uint64_t>();
+    if (cap < 16 || (cap & (cap - 1)) || cap > (uint64_t(1) << 40)) r.fail("feature table has an invalid shape");
+    auto used = r.get_vec<uint64_t>();
+    if (used.size() != (cap + 63) / 64) r.fail("feature table bitmap does not match its capacity");
+    auto full = r.get_vec<Slot>();
+    if (full.size() * 2 > cap) r.fail("feature table is more than half full");
+    t.slots_.assign(size_t(cap), Slot{kEmpty, V{}});
+    size_t next = 0;
+    for (size_t i = 0; i < cap; ++i) {
+      if (!(used[i / 64] >> (i % 64) & 1)) continue;
+      if (next == full.size()) r.fail("feature table bitmap marks more slots than it holds");
+      const Slot& sl = full[next++];
+      if (sl.fp == kEmpty) r.fail("feature table holds an empty slot as used");
       check(sl.value);
+      t.slots_[i] = sl;
     }
-    if (used != t.size_) r.fail("feature table size disagrees with its contents");
-    t.mask_ = cap - 1;
+    if (next != full.size()) r.fail("feature table holds more slots than its bitmap marks");
+    t.size_ = full.size();
+    t.mask_ = size_t(cap) - 1;
     return t;
   }
 

@@ -79,8 +79,27 @@ struct FeatureLayout {
 };
 
 constexpr uint32_t kNoRow = 0xFFFFFFFFu;  // a feature without weights
+
+// How the scorer stores hashed features. Templates 1-4 read one character pair at four offsets
+// from the rune (-2..-1, -1..0, 0..1, 1..2) and templates 6-8 one triple at three (-1..1, -2..0,
+// 0..2), so the scorer keeps each pair (triple) once, with the weights of every offset it is read
+// at: one lookup serves four runes (three), and a rune costs 4 random reads instead of 9. The
+// template id sits in a key's top 6 bits; the rest depends on the characters only.
+constexpr int kTemplateShift = 58;
+constexpr int kPairRoles = 4, kTripleRoles = 3;
+inline int template_of(uint64_t key) { return static_cast<int>(key >> kTemplateShift); }
+inline bool is_pair_template(int t) { return t >= 1 && t <= 4; }      // role t - 1
+inline bool is_triple_template(int t) { return t >= 6 && t <= 8; }    // role t - 6
+inline uint64_t pair_group_key(uint64_t key) {
+  return (key & ((1ULL << kTemplateShift) - 1)) | (10ULL << kTemplateShift);
+}
+inline uint64_t triple_group_key(uint64_t key) {
+  return (key & ((1ULL << kTemplateShift) - 1)) | (11ULL << kTemplateShift);
+}
 constexpr int kNumDenseFeatures = 10;   // 5 unigrams, class trigram, 3 dictionary, bias
 constexpr int kNumHashedFeatures = 9;   // 5 bigrams, 3 trigrams, rune x dictionary pattern
+// keys[j] of a rune holds template j + 1: the pairs are j = 0..3, the skip pair 4, the triples
+// 5 (-1..1), 6 (-2..0), 7 (0..2), and the rune with its dictionary pattern 8.
 constexpr int kNumCharFeatures = kNumDenseFeatures + kNumHashedFeatures;
 
 // For every rune k of the lattice's text: ids[k] = its CharIndex id, rows[k * kNumCharFeatures

@@ -1,5 +1,7 @@
 #include "segment/perceptron_scorer.h"
 
+#include <algorithm>
+
 #include "common/scratch.h"
 
 namespace zhtok::segment {
@@ -43,7 +45,20 @@ void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& t
   release_if_large(mid);
 }
 
-PerceptronScorer::PerceptronScorer(CharIndex index, FingerprintTable<PackedWeights> hashed,
+void HashedWeights::add(uint64_t key, const PackedWeights& p) {
+  int t = template_of(key);
+  if (is_pair_template(t)) {
+    auto& g = pairs.insert(pair_group_key(key), PairWeights{});
+    std::copy(p.w, p.w + kNumTags, g.w[t - 1]);
+  } else if (is_triple_template(t)) {
+    auto& g = triples.insert(triple_group_key(key), TripleWeights{});
+    std::copy(p.w, p.w + kNumTags, g.w[t - 6]);
+  } else {
+    singles.insert(key, p);
+  }
+}
+
+PerceptronScorer::PerceptronScorer(CharIndex index, HashedWeights hashed,
                                    float scale, std::vector<float> char_w,
                                    std::vector<float> edge_w, std::vector<uint32_t> counts)
     : index_(std::move(index)), layout_{index_.size()}, hashed_(std::move(hashed)), scale_(scale),
@@ -64,7 +79,10 @@ std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) 
   if (edge_w.size() != layout.edge_size()) r.fail("edge weights do not match the character index");
   auto counts = r.get_vec<uint32_t>();
   if (counts.size() != num_words) r.fail("word counts disagree with the dictionary");
-  auto hashed = FingerprintTable<PackedWeights>::load(r, [](const PackedWeights&) {});
+  HashedWeights hashed;  // packed 16-bit weights: any value is in range
+  hashed.pairs = FingerprintTable<PairWeights>::load(r, [](const PairWeights&) {});
+  hashed.triples = FingerprintTable<TripleWeights>::load(r, [](const TripleWeights&) {});
+  hashed.singles = FingerprintTable<PackedWeights>::load(r, [](const PackedWeights&) {});
   for (const auto* v : {&char_w, &edge_w})
     for (float w : *v)
       if (!(std::fabs(w) <= kMaxWeight)) r.fail("weight out of range (or not a number)");
@@ -79,29 +97,58 @@ void PerceptronScorer::save(ByteWriter& w) const {
   w.put<float>(scale_);
   w.put_vec(edge_w_);
   w.put_vec(counts_);
-  hashed_.save(w);
+  hashed_.pairs.save(w);
+  hashed_.triples.save(w);
+  hashed_.singles.save(w);
 }
 
 void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
   // Per-thread buffers, reused across calls (see Segmenter::segment).
   thread_local std::vector<uint32_t> ids, rows;
-  thread_local std::vector<uint64_t> keys;
+  thread_local std::vector<uint64_t> keys, pair_keys, triple_keys, single_keys;
   thread_local std::vector<float> tag;
-  thread_local std::vector<const PackedWeights*> found;
+  thread_local std::vector<const PairWeights*> pairs;
+  thread_local std::vector<const TripleWeights*> triples;
+  thread_local std::vector<const PackedWeights*> singles;
+  const size_t n = lat.n;
   char_features(cps, cls, lat, index_, layout_, ids, rows, keys);
   LinearWeights lw{char_w_.data(), edge_w_.data(), counts_.data(), layout_};
-  lw.tag_scores(rows.data(), lat.n, tag, kNumDenseFeatures);  // the hashed ones come from keys
-  found.resize(keys.size());
-  hashed_.find_many(keys.data(), keys.size(), found.data());
-  for (size_t k = 0; k < lat.n; ++k) {
-    int32_t sum[kNumTags] = {0, 0, 0, 0};
-    for (int j = 0; j < kNumHashedFeatures; ++j)
-      if (const PackedWeights* p = found[k * kNumHashedFeatures + j])
-        for (int t = 0; t < kNumTags; ++t) sum[t] += p->w[t];
-    for (int t = 0; t < kNumTags; ++t) tag[k * kNumTags + t] += scale_ * static_cast<float>(sum[t]);
+  lw.tag_scores(rows.data(), n, tag, kNumDenseFeatures);  // the hashed ones come from keys
+  if (n > 0) {
+    // Pair p = the pair starting at rune p - 2 (p = 0..n+2), triple q = the triple starting at
+    // rune q - 2 (q = 0..n+1): each taken from the one rune's keys that holds it first or last.
+    auto key = [&](size_t k, int j) { return keys[k * kNumHashedFeatures + j]; };
+    pair_keys.resize(n + 3), triple_keys.resize(n + 2), single_keys.resize(2 * n);
+    pair_keys[0] = pair_group_key(key(0, 0)), pair_keys[1] = pair_group_key(key(0, 1));
+    triple_keys[0] = triple_group_key(key(0, 6));
+    for (size_t k = 0; k < n; ++k) {
+      pair_keys[k + 2] = pair_group_key(key(k, 2));
+      triple_keys[k + 1] = triple_group_key(key(k, 5));
+      single_keys[2 * k] = key(k, 4), single_keys[2 * k + 1] = key(k, 8);
+    }
+    pair_keys[n + 2] = pair_group_key(key(n - 1, 3));
+    triple_keys[n + 1] = triple_group_key(key(n - 1, 7));
+    pairs.resize(pair_keys.size()), triples.resize(triple_keys.size()), singles.resize(single_keys.size());
+    hashed_.pairs.find_many(pair_keys.data(), pair_keys.size(), pairs.data());
+    hashed_.triples.find_many(triple_keys.data(), triple_keys.size(), triples.data());
+    hashed_.singles.find_many(single_keys.data(), single_keys.size(), singles.data());
+    for (size_t k = 0; k < n; ++k) {
+      int32_t sum[kNumTags] = {0, 0, 0, 0};
+      auto add = [&](const int16_t* w) {
+        for (int t = 0; t < kNumTags; ++t) sum[t] += w[t];
+      };
+      for (int r = 0; r < kPairRoles; ++r)  // rune k reads pair k - 2 + r as role r
+        if (const PairWeights* p = pairs[k + r]) add(p->w[r]);
+      if (const TripleWeights* q = triples[k + 1]) add(q->w[0]);  // -1..1
+      if (const TripleWeights* q = triples[k]) add(q->w[1]);      // -2..0
+      if (const TripleWeights* q = triples[k + 2]) add(q->w[2]);  // 0..2
+      for (int j = 0; j < 2; ++j)
+        if (const PackedWeights* p = singles[2 * k + j]) add(p->w);
+      for (int t = 0; t < kNumTags; ++t) tag[k * kNumTags + t] += scale_ * static_cast<float>(sum[t]);
+    }
   }
   lw.score_edges(ids.data(), tag, lat);
-  release_if_large(ids, rows, keys, tag, found);
+  release_if_large(ids, rows, keys, pair_keys, triple_keys, single_keys, tag, pairs, triples, singles);
 }
 
 }  // namespace zhtok::segment

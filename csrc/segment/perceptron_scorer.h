@@ -37,10 +37,29 @@ struct PackedWeights {
   int16_t w[kNumTags];
 };
 
+// The packed weights of a character pair (triple) at each offset it is read at; all zero for an
+// offset whose feature never moved in training.
+template <int Roles>
+struct RoleWeights {
+  int16_t w[Roles][kNumTags];
+};
+using PairWeights = RoleWeights<kPairRoles>;
+using TripleWeights = RoleWeights<kTripleRoles>;
+
+// The hashed weights of a model, grouped as the scorer reads them (see features.h).
+struct HashedWeights {
+  FingerprintTable<PairWeights> pairs;
+  FingerprintTable<TripleWeights> triples;
+  FingerprintTable<PackedWeights> singles;  // the skip pair and the dictionary pattern
+  // Adds the packed weights of hashed feature key (a key of char_features).
+  void add(uint64_t key, const PackedWeights& p);
+  size_t size() const { return pairs.size() + triples.size() + singles.size(); }
+};
+
 class PerceptronScorer : public Scorer {
  public:
   // char_w holds the dense rows only; hashed weights are packed in hashed, scaled by scale.
-  PerceptronScorer(CharIndex index, FingerprintTable<PackedWeights> hashed, float scale,
+  PerceptronScorer(CharIndex index, HashedWeights hashed, float scale,
                    std::vector<float> char_w, std::vector<float> edge_w,
                    std::vector<uint32_t> counts);
   static std::unique_ptr<Scorer> load(ByteReader& r, size_t num_words);
@@ -53,7 +72,7 @@ class PerceptronScorer : public Scorer {
  private:
   CharIndex index_;
   FeatureLayout layout_;
-  FingerprintTable<PackedWeights> hashed_;
+  HashedWeights hashed_;
   float scale_;
   std::vector<float> char_w_, edge_w_;
   std::vector<uint32_t> counts_;

@@ -6,7 +6,7 @@
 namespace zhtok::segment {
 namespace {
 constexpr char kMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'S', 'E', 'G'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: hashed features grouped by character pair and triple
 }  // namespace
 
 std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
@@ -26,7 +26,13 @@ std::shared_ptr<const SegModel> SegModel::load_bytes(std::string_view bytes, con
   std::unique_ptr<Scorer> scorer;
   switch (kind) {
     case ScorerKind::Unigram: scorer = UnigramScorer::load(r, dict.num_words()); break;
-    case ScorerKind::Perceptron: scorer = PerceptronScorer::load(r, dict.num_words()); break;
+    case ScorerKind::Perceptron:
+      // Version 1 stored each hashed feature on its own, by a hash of its key: it cannot be
+      // regrouped, only retrained.
+      if (mf.version < 2)
+        r.fail("a perceptron model of format version 1 (zhtok before 2026-11-28): retrain it with zhtok train-seg");
+      scorer = PerceptronScorer::load(r, dict.num_words());
+      break;
     default: r.fail("unknown scorer kind " + std::to_string(static_cast<uint32_t>(kind)));
   }
   if (!r.at_end()) r.fail("unexpected bytes after the model");

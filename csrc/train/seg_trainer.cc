@@ -259,12 +259,12 @@ std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFe
   for (auto [key, i] : moved)
     for (int t = 0; t < kNumTags; ++t) top = std::max(top, std::abs(char_w[(base + i) * kNumTags + t]));
   const float scale = top > 0 ? top / 32767.f : 1.f;
-  FingerprintTable<PackedWeights> hashed(moved.size());
+  HashedWeights hashed;
   for (auto [key, i] : moved) {
     PackedWeights p;
     for (int t = 0; t < kNumTags; ++t)
       p.w[t] = static_cast<int16_t>(std::lround(char_w[(base + i) * kNumTags + t] / scale));
-    hashed.insert(key, p);
+    hashed.add(key, p);
   }
   char_w.resize(base * kNumTags);
   info += ", " + std::to_string(moved.size()) + " hashed features";
