@@ -221,3 +221,18 @@ def test_threads_sharing_one_tokenizer_get_sequential_results(default_tok):
     for t in threads:
         t.join()
     assert all(r == expected for r in results)
+
+
+def test_encode_batch_leaves_the_gc_as_it_found_it(seg_tok):
+    import gc
+
+    texts = ["南京市长江大桥", "hello world"] * 50
+    expected = [seg_tok.encode(t) for t in texts]
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert seg_tok.encode_batch(texts, threads=2) == expected
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
