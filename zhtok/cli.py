@@ -52,9 +52,19 @@ def cmd_train_seg(args: argparse.Namespace) -> int:
     if args.type == "perceptron":
         options = dict(epochs=args.epochs, dev=args.dev or [], on_epoch=_print_epoch(args.epochs),
                        folds=args.folds, min_feature_count=args.min_feature_count)
-    stats = train_segmenter(args.inputs, args.output, kind=args.type, on_error=args.on_error, **options)
+    stats = train_segmenter(args.inputs, args.output, kind=args.type, on_error=args.on_error,
+                            unlabeled=args.unlabeled or [], min_unlabeled_count=args.min_unlabeled_count,
+                            exclude=args.exclude or [], threads=args.threads, **options)
     for path, line, reason in stats["bad_lines"] + stats.get("dev_bad_lines", []):
         print(f"warning: {path}:{line}: {reason}; skipped", file=sys.stderr)
+    if "lexicon" in stats:
+        lex = stats["lexicon"]
+        for bad in lex.bad:
+            print(f"warning: {bad}; skipped", file=sys.stderr)
+        print(f"raw text: {lex.lines:,} lines segmented ({lex.excluded_lines:,} left out for sharing text with "
+              f"--exclude files, {len(lex.bad)} bad records), {lex.words_counted:,} Chinese words; "
+              f"{lex.words_added:,} new words seen {args.min_unlabeled_count}+ times added to the dictionary",
+              file=sys.stderr)
     print(
         f"trained {args.type} model on {stats['sentences']} sentences, {stats['words']} words "
         f"({len(stats['bad_lines'])} bad lines skipped) in {time.perf_counter() - t0:.1f}s -> {args.output}",
@@ -250,6 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="jackknife folds for the dictionary features (default 20)")
     t.add_argument("--min-feature-count", type=int, default=2,
                    help="drop character-pair features seen fewer times (smaller model)")
+    t.add_argument("--unlabeled", nargs="+", action="extend", metavar="RAW",
+                   help="raw text of your domain (.txt/.jsonl, plain, .gz or .zst, globs): the trained model "
+                        "segments it and adds the frequent new words to its dictionary")
+    t.add_argument("--min-unlabeled-count", type=int, default=5,
+                   help="a new word joins the dictionary when seen this often in the raw text (default 5)")
+    t.add_argument("--exclude", nargs="+", action="extend", metavar="FILE",
+                   help="leave out raw lines that share 10 characters with these files (your test sets)")
+    t.add_argument("--threads", type=int, default=0, help="threads for segmenting the raw text (0 = all cores)")
     t.add_argument("--on-error", choices=["skip", "fail"], default="skip",
                    help="a malformed line (empty, invalid UTF-8): report and skip, or stop")
     t.set_defaults(func=cmd_train_seg)

@@ -99,6 +99,10 @@ def train_segmenter(
     on_epoch: "Callable[[dict], None] | None" = None,
     folds: int = 20,
     min_feature_count: int = 2,
+    unlabeled: Iterable[str | os.PathLike] = (),
+    min_unlabeled_count: int = 5,
+    exclude: Iterable[str | os.PathLike] = (),
+    threads: int = 0,
 ) -> dict:
     """Trains a segmentation model from segmented text files (words separated by whitespace;
     CRLF and a BOM are fine) and writes it to ``output``.
@@ -110,13 +114,27 @@ def train_segmenter(
     features seen fewer than ``min_feature_count`` times are dropped. ``kind="unigram"`` counts words for the dictionary model.
     A malformed line (empty, whitespace only, invalid UTF-8) is skipped and reported, or with
     ``on_error="fail"`` raises FormatError naming file and line. Returns what was read:
-    sentences, words and the bad lines skipped as (path, line, reason)."""
+    sentences, words and the bad lines skipped as (path, line, reason).
+
+    ``unlabeled``: raw text of the user's domain (.txt, .jsonl, .gz, .zst, globs). The trained
+    model segments it on ``threads`` threads and the new Chinese words it finds at least
+    ``min_unlabeled_count`` times join its dictionary (see :mod:`zhtok.lexicon`); raw lines that
+    share text with the ``exclude`` files (test sets) are left out. The figures are under
+    "lexicon" in the result."""
     paths = [os.fspath(p) for p in inputs]
+    unlabeled = [os.fspath(p) for p in unlabeled]
     if kind == "unigram":
-        return _core.train_unigram(paths, os.fspath(output), on_error)
-    if kind == "perceptron":
-        return _core.train_perceptron(
+        stats = _core.train_unigram(paths, os.fspath(output), on_error)
+    elif kind == "perceptron":
+        stats = _core.train_perceptron(
             paths, os.fspath(output), epochs, [os.fspath(p) for p in dev], on_error, on_epoch,
             folds, min_feature_count,
         )
-    raise ValueError(f"unknown model kind {kind!r}; expected 'perceptron' or 'unigram'")
+    else:
+        raise ValueError(f"unknown model kind {kind!r}; expected 'perceptron' or 'unigram'")
+    if unlabeled:
+        from .lexicon import add_words_from_raw_text
+
+        stats["lexicon"] = add_words_from_raw_text(output, unlabeled, output, stats["words"],
+                                                   min_unlabeled_count, exclude, threads)
+    return stats

@@ -64,7 +64,21 @@ void bind_segment(py::module_& m) {
           },
           py::arg("path"))
       .def_property_readonly("info", &SegModel::info)
-      .def_property_readonly("num_words", [](const SegModel& m) { return m.dict().num_words(); });
+      .def_property_readonly("num_words", [](const SegModel& m) { return m.dict().num_words(); })
+      .def("save", &SegModel::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+      .def(
+          "contains", [](const SegModel& m, const std::u32string& word) { return m.dict().find(word) >= 0; },
+          py::arg("word"), "Whether word is in the model's dictionary.")
+      .def(
+          "with_words",
+          [](const SegModel& m, const std::vector<std::u32string>& words, const std::vector<uint64_t>& counts,
+             const std::string& info) {
+            py::gil_scoped_release release;
+            return std::const_pointer_cast<SegModel>(m.with_words(words, counts, info));
+          },
+          py::arg("words"), py::arg("counts"), py::arg("info"),
+          "A copy with words added to the dictionary (counts scaled to the training corpus); "
+          "words already in it are left as they are.");
 
   py::class_<Segmenter>(m, "Segmenter")
       .def(py::init([](std::shared_ptr<SegModel> model) {

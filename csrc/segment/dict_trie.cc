@@ -64,6 +64,20 @@ int32_t DictTrie::find(const std::u32string& s) const {
   return id;
 }
 
+std::vector<std::u32string> DictTrie::words() const {
+  std::vector<std::u32string> out(num_words_);
+  struct Item { uint32_t node; std::u32string prefix; };
+  std::vector<Item> stack{{0, {}}};
+  while (!stack.empty()) {
+    Item it = std::move(stack.back());
+    stack.pop_back();
+    if (word_id_[it.node] >= 0) out[size_t(word_id_[it.node])] = it.prefix;
+    for (uint32_t c = first_child_[it.node], e = c + num_children_[it.node]; c < e; ++c)
+      stack.push_back({c, it.prefix + code_[c]});
+  }
+  return out;
+}
+
 void DictTrie::index_root() {
   root_bmp_.assign(0x10000, kNone);
   for (uint32_t k = 0; k < num_children_[0]; ++k) {

@@ -35,6 +35,8 @@ class DictTrie {
 
   // Id of word s, or -1.
   int32_t find(const std::u32string& s) const;
+  // Every word, indexed by id (the list build() was given).
+  std::vector<std::u32string> words() const;
   size_t num_words() const { return num_words_; }
   size_t max_word_length() const { return max_len_; }
 

@@ -123,8 +123,8 @@ inline int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, boo
   out[1] = L.last_len(ids[e.end - 1], len);
   uint32_t l = FeatureLayout::clamp8(len);
   if (dict_word) {
-    int bucket = 0;
-    while (count > 1 && bucket < 15) count >>= 1, ++bucket;
+    // floor(log2(count)), at most 15 (0 for counts 0 and 1)
+    int bucket = count > 1 ? std::min(15, 63 - __builtin_clzll(count)) : 0;
     out[2] = L.word(static_cast<int>(l));
     out[3] = L.word(16 + bucket);
     return 4;

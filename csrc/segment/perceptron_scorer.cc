@@ -91,6 +91,12 @@ std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) 
                                             std::move(counts));
 }
 
+std::unique_ptr<Scorer> PerceptronScorer::with_more_words(const std::vector<uint64_t>& counts) const {
+  auto copy = std::make_unique<PerceptronScorer>(*this);
+  for (uint64_t c : counts) copy->counts_.push_back(uint32_t(std::min<uint64_t>(c, UINT32_MAX)));
+  return copy;
+}
+
 void PerceptronScorer::save(ByteWriter& w) const {
   index_.save(w);
   w.put_vec(char_w_);

@@ -26,6 +26,9 @@ class Scorer {
   // every User edge with a frequency (each model says what a frequency means to it).
   virtual void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const = 0;
   virtual void save(ByteWriter& w) const = 0;
+  // The same scorer for a dictionary grown by words appended after the current ones, with
+  // their corpus counts (see SegModel::with_words).
+  virtual std::unique_ptr<Scorer> with_more_words(const std::vector<uint64_t>& counts) const = 0;
 
   // Scores everything: the model's edges, then user words without a frequency, which beat the
   // best split of their own span by kUserWordMargin.

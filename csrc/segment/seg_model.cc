@@ -1,5 +1,9 @@
 #include "segment/seg_model.h"
 
+#include <algorithm>
+#include <stdexcept>
+
+#include "common/error.h"
 #include "segment/perceptron_scorer.h"
 #include "segment/unigram_scorer.h"
 
@@ -38,6 +42,25 @@ std::shared_ptr<const SegModel> SegModel::load_bytes(std::string_view bytes, con
   if (!r.at_end()) r.fail("unexpected bytes after the model");
   return std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info),
                                     normalizer);
+}
+
+std::shared_ptr<const SegModel> SegModel::with_words(const std::vector<std::u32string>& words,
+                                                    const std::vector<uint64_t>& counts,
+                                                    const std::string& info) const {
+  if (words.size() != counts.size()) throw std::invalid_argument("one count per word is needed");
+  std::vector<std::u32string> all = dict_.words();
+  std::vector<uint64_t> added;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i].empty()) throw std::invalid_argument("an empty word cannot be added");
+    if (dict_.find(words[i]) >= 0) continue;
+    all.push_back(words[i]);
+    added.push_back(counts[i]);
+  }
+  std::vector<std::u32string> sorted(all.begin() + dict_.num_words(), all.end());
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    throw std::invalid_argument("a word to add is listed twice");
+  return std::make_shared<SegModel>(DictTrie::build(all), scorer_->with_more_words(added), info, normalizer_);
 }
 
 void SegModel::save(const std::string& path) const { write_file_atomic(path, to_bytes()); }

@@ -27,6 +27,13 @@ class SegModel {
   void save(const std::string& path) const;
   std::vector<char> to_bytes() const;  // what save() writes
 
+  // This model with words added to its dictionary, each seen counts[i] times in a corpus the
+  // size of the training corpus (words already present are left as they are). How a model
+  // learns words from raw text: segment it, count the words, add the frequent new ones.
+  std::shared_ptr<const SegModel> with_words(const std::vector<std::u32string>& words,
+                                             const std::vector<uint64_t>& counts,
+                                             const std::string& info) const;
+
   const DictTrie& dict() const { return dict_; }
   const Scorer& scorer() const { return *scorer_; }
   // Free-form description stored in the file: how the model was trained.

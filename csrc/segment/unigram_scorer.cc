@@ -34,4 +34,10 @@ void UnigramScorer::score(const char32_t*, const CharClass*, Lattice& lat) const
 
 void UnigramScorer::save(ByteWriter& w) const { w.put_vec(counts_); }
 
+std::unique_ptr<Scorer> UnigramScorer::with_more_words(const std::vector<uint64_t>& counts) const {
+  std::vector<uint64_t> all = counts_;
+  all.insert(all.end(), counts.begin(), counts.end());
+  return std::make_unique<UnigramScorer>(all);
+}
+
 }  // namespace zhtok::segment

@@ -20,6 +20,7 @@ class UnigramScorer : public Scorer {
   int max_free_units() const override { return 1; }
   void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const override;
   void save(ByteWriter& w) const override;
+  std::unique_ptr<Scorer> with_more_words(const std::vector<uint64_t>& counts) const override;
 
  private:
   std::vector<uint64_t> counts_;
