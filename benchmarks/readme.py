@@ -324,7 +324,9 @@ def _encode(results: dict[str, Any]) -> list[str]:
         workers = sorted({w for points in pipelines.values() for w in points})
         lines += [
             "",
-            f"End to end, jsonl ({e2e.get('jsonl_bytes', 0) / 1e6:.1f} MB) to Megatron .bin/.idx, whole process "
+            f"End to end, jsonl ({e2e.get('jsonl_bytes', 0) / 1e6:.1f} MB"
+            + (f": the lines above {e2e['repeat']} times, so that start-up weighs as in a corpus-sized job" if e2e.get("repeat", 1) > 1 else "")
+            + ") to Megatron .bin/.idx, whole process "
             "(start-up included), MB/s of text; × HF: against the HF encode_batch + numpy pipeline with as many threads.",
             "",
             "| pipeline | " + " | ".join(f"{w} worker{'s' if w > 1 else ''} MB/s" for w in workers) + " | peak RSS MB |",

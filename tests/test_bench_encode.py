@@ -77,8 +77,10 @@ def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
 
     ds = IndexedDataset(e2e["pipelines"]["zhtok encode zhtok-segment --workers 2"]["output"])
     lines = load_lines([data / "text" / name for name in bench_encode.INPUT_FILES])
-    assert len(ds) == len(lines) and ds[3].tolist() == Tokenizer.default().encode(lines[3])
-    assert encode["zhtok-segment"]["encode_batch threads=1"]["tokens"] == sum(int(n) for n in ds.sequence_lengths)
+    repeat = bench_encode.E2E_REPEAT  # the end-to-end input is the lines this many times
+    assert e2e["repeat"] == repeat and len(ds) == repeat * len(lines)
+    assert ds[3].tolist() == ds[len(lines) + 3].tolist() == Tokenizer.default().encode(lines[3])
+    assert repeat * encode["zhtok-segment"]["encode_batch threads=1"]["tokens"] == sum(int(n) for n in ds.sequence_lengths)
     markdown = (out / "encode.md").read_text(encoding="utf-8")
     assert "## Encoding" in markdown and "## End to end" in markdown and "by construction" in markdown
     # The cached regex tokenizer is reused by the next run.
