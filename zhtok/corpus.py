@@ -167,7 +167,7 @@ class CorpusReader:
         """The lines up to byte end, a list per block read, with the bytes they took: each
         without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None for a
         line known to be over the limit, dropped as it came so that memory stays within the
-        limit (None is only ever the first of a list). Callers check the limit on the others.
+        limit. Callers check the limit on the others.
         Blocks are split in C, CRs dropped by one replace: nothing is done per line in Python."""
         keep = self.max_line_bytes + 1  # bytes of a line worth keeping: the limit, plus a CR to drop
         left = None if end is None else end - start

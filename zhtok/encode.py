@@ -3,7 +3,11 @@ flat ``.npy`` for nanoGPT-style loaders.
 
 Nothing is lost: outputs are written under temporary names and renamed when complete; the run
 checkpoints its position so that ``resume=True`` after a kill continues and yields files
-byte-identical to an uninterrupted run; bad records are reported with file and line."""
+byte-identical to an uninterrupted run; bad records are reported with file and line.
+
+Lines are parsed and encoded in the core, in the worker threads (csrc/io/json_line.cc decides
+as json.loads does, with the same reasons): the reading thread only reads blocks of bytes, so
+that it no longer holds the workers back."""
 from __future__ import annotations
 
 import hashlib
@@ -151,7 +155,7 @@ def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: 
             threads=threads)
         for i, reason in bad:
             reader.add_bad(batch.path, batch.first_line + i, reason)
-        reader.stats.records += sum(d if skip else len(d[1]) for d in docs)
+        reader.stats.records += sum(d if skip else len(d[1]) for d in docs)  # skip: counts only
         if not skip:
             yield dict(zip(keys if batch.jsonl else ["text"], docs)), batch.position
 
