@@ -8,6 +8,10 @@
 // differently (NaN, lone surrogates, duplicate keys, messages), no JSON library is among the
 // project's dependencies, and only a few top-level strings are wanted, so nothing is built
 // for the rest of the line.
+//
+// Where json.loads raises something other than a JSON error, and so never decided, the parser
+// does: a line nested deeper than kMaxJsonDepth is invalid (Python: RecursionError), and an int
+// of any length is valid (Python: ValueError past sys.get_int_max_str_digits(), 4300 digits).
 #pragma once
 
 #include <cstddef>
