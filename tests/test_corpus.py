@@ -76,3 +76,57 @@ def test_lines_across_block_boundaries(tmp_path_factory, data, block, limit):
         assert docs(reader) == expected_docs
     assert [(b.line, b.reason) for b in reader.stats.bad] == expected_bad
     assert reader.stats.bytes == len(data)
+
+
+# -- the core's reading of raw lines (zhtok encode) against the Python path above ---------------------
+
+JSONL_LINES = [b'{"text": "a", "title": "t"}', b'{"text": "\\ud800 \\ud83d\\ude00"}', b'{"text": 1, "title": "x"}',
+               b'{"title": "only"}', b"[1]", b"nope", b'{"text": "a"} x', b"", b" ", "\u3000\u2028".encode(),
+               b"\x1c", b"\xff", b'{"text": "\xe4\xb8\xad\xe6"}', b'\xef\xbb\xbf{"text": "bom"}', b'{"text": "dup", "text": "2"}',
+               b'{"text": "' + "长".encode() * 3 + b'"}', b"[" * 1200, b'{"text": "tab\tinside"}', b'{"text": ""}']
+SEPARATORS = [b"\n", b"\r\n", b"\r", b"\r\r\n", b"\n\n"]
+
+
+def core_docs(reader, keys, batch_bytes, threads=1):
+    """(key, text) per key in order, as zhtok encode's core path reads them (decoded from ids of
+    the default tokenizer, which round-trip any str)."""
+    from zhtok.bpe import Tokenizer
+    from zhtok.encode import encoded_batches
+
+    tok = Tokenizer.default()
+    out: dict[str, list[str]] = {}
+    for docs, _ in encoded_batches(reader, tok, keys, None, threads, batch_bytes):
+        for key, (ids, lengths) in docs.items():
+            if not len(lengths):
+                continue
+            ends = lengths.cumsum()
+            out.setdefault(key, []).extend(tok.decode(ids[e - n:e].tolist()) for e, n in zip(ends, lengths))
+    return out
+
+
+def python_docs(reader):
+    out: dict[str, list[str]] = {}
+    for _, _, key, text in reader:
+        out.setdefault(key, []).append(text)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(JSONL_LINES), st.sampled_from(SEPARATORS)), max_size=25),
+       st.booleans(), st.booleans(), st.integers(2, 40), st.integers(1, 4000), st.sampled_from([1, 2]),
+       st.sampled_from([["text"], ["text", "title"], ["title", "text"]]))
+def test_core_reading_is_the_python_reading(tmp_path_factory, lines, bom, jsonl, block, batch_bytes, threads, keys):
+    # Documents (per key, in order), bad records and counts: the same whether the lines are
+    # parsed in Python or in the core, across block and batch boundaries, with CRLF, a BOM,
+    # blank lines, long lines, and a last line with no LF.
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(line + sep for line, sep in lines)
+    if lines and lines[-1][1] == b"\r\n":
+        data = data[:-1]  # the last line ends in a CR with no LF: kept, as the Python path keeps it
+    src = tmp_path_factory.mktemp("c") / ("a.jsonl" if jsonl else "a.txt")
+    src.write_bytes(data)
+    keys = keys if jsonl else ["text"]
+    with patch.object(corpus, "_BLOCK", block):
+        slow = CorpusReader([src], keys, max_line_bytes=60)
+        fast = CorpusReader([src], keys, max_line_bytes=60)
+        assert core_docs(fast, keys, batch_bytes, threads) == python_docs(slow)
+    assert fast.stats == slow.stats

@@ -7,6 +7,7 @@ import pytest
 
 from zhtok import encode as enc
 from zhtok.bpe import Tokenizer
+from zhtok.errors import InputError
 from zhtok.encode import encode_corpus
 from zhtok.megatron import IndexedDataset
 
@@ -80,23 +81,29 @@ def test_bad_records_reported_not_dropped_silently(tmp_path, tok_path):
     assert not (tmp_path / "c_text_document.bin").exists()
 
 
-def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monkeypatch):
-    encode_corpus([jsonl], tok_path, tmp_path / "full", append_eod=True, batch_bytes=800)
+def kill_at_call(monkeypatch, n: int) -> None:
+    """The n-th add_documents call raises KeyboardInterrupt: a kill in the middle of a run
+    (monkeypatch.undo() ends it)."""
     real = enc.IndexedDatasetWriter.add_documents
     calls = {"n": 0}
 
-    def crashing(self, tokens, lengths):  # killed in the middle of the run
+    def crashing(self, tokens, lengths):
         calls["n"] += 1
-        if calls["n"] == 8:
+        if calls["n"] == n:
             raise KeyboardInterrupt("killed")
         return real(self, tokens, lengths)
 
     monkeypatch.setattr(enc.IndexedDatasetWriter, "add_documents", crashing)
+
+
+def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monkeypatch):
+    encode_corpus([jsonl], tok_path, tmp_path / "full", append_eod=True, batch_bytes=800)
+    kill_at_call(monkeypatch, 8)
     with pytest.raises(KeyboardInterrupt):
         encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800)
     assert not (tmp_path / "part_text_document.bin").exists()
     assert (tmp_path / "part.progress.json").exists()
-    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_documents", real)
+    monkeypatch.undo()
     s = encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800, resume=True)
     assert s.documents == 300
     for suffix in (".bin", ".idx"):
@@ -105,19 +112,123 @@ def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monke
 
 
 def test_resume_refuses_changed_options(tmp_path, jsonl, tok_path, monkeypatch):
-    real = enc.IndexedDatasetWriter.add_documents
-    calls = {"n": 0}
-
-    def boom(self, tokens, lengths):
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise KeyboardInterrupt
-        return real(self, tokens, lengths)
-
-    monkeypatch.setattr(enc.IndexedDatasetWriter, "add_documents", boom)
+    kill_at_call(monkeypatch, 6)
     with pytest.raises(KeyboardInterrupt):
         encode_corpus([jsonl], tok_path, tmp_path / "p", batch_bytes=800)
     monkeypatch.undo()
     assert (tmp_path / "p.progress.json").exists()
     with pytest.raises(Exception, match="changed"):
         encode_corpus([jsonl], tok_path, tmp_path / "p", append_eod=True, resume=True)
+
+
+# -- the core path (lines parsed and encoded in C++) against the Python path it replaced ---------------
+
+def python_path_encode(paths, tok_path, prefix, keys, append_eod):
+    """zhtok encode as it was before the lines were read in the core: CorpusReader's documents,
+    encode_to_numpy, one writer per key. Returns the bad records."""
+    from zhtok.corpus import CorpusReader
+    from zhtok.megatron import IndexedDatasetWriter
+
+    tok = Tokenizer.from_file(tok_path)
+    reader = CorpusReader(paths, keys)
+    writers = {k: IndexedDatasetWriter(f"{prefix}_{k}_document", np.uint16) for k in keys}
+    for _, _, key, text in reader:
+        ids, _ = tok.encode_to_numpy([text], threads=1)
+        if append_eod:
+            ids = np.append(ids, np.uint32(tok.eod_id))
+        writers[key].add_documents(ids, [len(ids)])
+    for w in writers.values():
+        w.finalize()
+    return reader.stats.bad
+
+
+MESSY = ("\ufeff" + '{"text": "第一篇", "title": "标题"}\r\n'
+         "\r\n"  # empty: skipped silently
+         '   \t\r\n'
+         "\u3000\u2028\n"  # Python whitespace: skipped silently, as line.strip() did
+         '{"text": "a\\ud800b", "title": "\\ud83d\\ude00"}\n'
+         "not json\n"
+         '{"text": "tab\there"}\n'
+         '[1, 2]\n'
+         '{"title": "no text"}\n'
+         '{"text": 3, "title": "x"}\n'
+         '{"text": "dup", "text": "last one"}\n'
+         '{"text": "trailing"} junk\n'
+         '\ufeff{"text": "a BOM inside the file"}\n'
+         '{"text": NaN, "title": "nan"}\n'
+         '{"text": "南京市长江大桥' + "长" * 500 + '", "title": ""}\r\n').encode("utf-8") + (
+         b'{"text": "\xe4\xb8"}\n'
+         b'{"text": "\xed\xa0\x80"}\n'
+         b'{"text": "last line, no LF"}\r')
+
+
+@pytest.mark.parametrize("workers, batch_bytes", [(1, 4 << 20), (2, 64), (2, 4 << 20)])
+def test_core_path_output_is_byte_identical_to_the_python_path(tmp_path, tok_path, workers, batch_bytes):
+    src = tmp_path / "messy.jsonl"
+    src.write_bytes(MESSY)
+    gz = tmp_path / "more.jsonl.gz"
+    with gzip.open(gz, "wb") as f:
+        f.write(MESSY * 3)
+    txt = tmp_path / "plain.txt"
+    txt.write_bytes(b"\xef\xbb\xbfline one\r\n\r\n\xff bad\nlast\r")
+    paths, keys = [src, gz, txt], ["text", "title"]
+    expected_bad = python_path_encode(paths, tok_path, tmp_path / "old", keys, append_eod=True)
+    s = encode_corpus(paths, tok_path, tmp_path / "new", json_keys=keys, append_eod=True, workers=workers,
+                      batch_bytes=batch_bytes)
+    for name in ("text_document.bin", "text_document.idx", "title_document.bin", "title_document.idx"):
+        assert (tmp_path / f"new_{name}").read_bytes() == (tmp_path / f"old_{name}").read_bytes(), name
+    assert s.bad == expected_bad
+    assert [(b.line, b.reason) for b in s.bad[:8]] == [
+        (6, "invalid JSON: Expecting value at column 1"),
+        (7, "invalid JSON: Invalid control character at at column 14"),
+        (8, "JSON line is not an object"),
+        (9, "key 'text' is missing or not a string"),
+        (10, "key 'text' is missing or not a string"),
+        (11, "key 'title' is missing or not a string"),
+        (12, "invalid JSON: Extra data at column 22"),
+        (13, "invalid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1")]
+    assert s.documents == len(read(tmp_path / "new_text_document")) + len(read(tmp_path / "new_title_document"))
+
+
+def test_a_line_python_could_not_parse_is_a_bad_record(tmp_path, tok_path):
+    # json.loads raised RecursionError here, and the run died with a traceback. The line's
+    # object is the first of the 1000 levels allowed.
+    src = tmp_path / "deep.jsonl"
+    src.write_text('{"text": "before"}\n{"x": ' + "[" * 5000 + "]" * 5000 + ', "text": "deep"}\n'
+                   '{"n": ' + "7" * 5000 + ', "text": "a long int is valid JSON"}\n', encoding="utf-8")
+    s = encode_corpus([src], tok_path, tmp_path / "d")
+    assert [(b.line, b.reason) for b in s.bad] == [(2, "invalid JSON: Nested deeper than 1000 levels at column 1006")]
+    tok = Tokenizer.from_file(tok_path)
+    assert read(tmp_path / "d_text_document") == [tok.encode("before"), tok.encode("a long int is valid JSON")]
+
+
+def test_on_error_fail_stops_at_the_first_bad_record(tmp_path, tok_path):
+    src = tmp_path / "f.jsonl"
+    src.write_text('{"text": "ok"}\n' * 50 + '{"text": "no end\n' + '{"text": "ok"}\n' * 50, encoding="utf-8")
+    with pytest.raises(InputError, match=f"{src}:51: invalid JSON: Unterminated string starting at at column 10") as e:
+        encode_corpus([src], tok_path, tmp_path / "f", on_error="fail", workers=2, batch_bytes=100)
+    assert e.value.line == 51 and e.value.record.reason.startswith("invalid JSON")
+    assert not (tmp_path / "f_text_document.bin").exists()
+
+
+def test_resume_finds_the_same_bad_records(tmp_path, tok_path, monkeypatch):
+    src = tmp_path / "r.jsonl"
+    src.write_bytes(MESSY * 20)
+    full = encode_corpus([src], tok_path, tmp_path / "full", batch_bytes=2000)
+    kill_at_call(monkeypatch, 5)
+    with pytest.raises(KeyboardInterrupt):
+        encode_corpus([src], tok_path, tmp_path / "part", batch_bytes=2000)
+    monkeypatch.undo()
+    again = encode_corpus([src], tok_path, tmp_path / "part", batch_bytes=2000, resume=True)
+    assert again.bad == full.bad and again.documents == full.documents and again.tokens == full.tokens
+    for suffix in (".bin", ".idx"):
+        assert (tmp_path / f"full_text_document{suffix}").read_bytes() == (tmp_path / f"part_text_document{suffix}").read_bytes()
+
+
+def test_keys_every_input_can_be_written_under(tmp_path, tok_path):
+    txt = tmp_path / "a.txt"
+    txt.write_text("hello\n", encoding="utf-8")
+    with pytest.raises(InputError, match="under the key 'text'"):
+        encode_corpus([txt], tok_path, tmp_path / "k", json_keys=["title"])
+    with pytest.raises(ValueError, match="distinct"):
+        encode_corpus([txt], tok_path, tmp_path / "k", json_keys=["text", "text"])

@@ -119,7 +119,12 @@ class CorpusReader:
             raise ValueError("byte_range needs exactly one input, and one that is not compressed")
         self.byte_range = byte_range
 
-    def _bad(self, path: str, line: int, reason: str) -> None:
+    @property
+    def too_long_reason(self) -> str:
+        return f"line longer than the limit of {_size(self.max_line_bytes)}"
+
+    def add_bad(self, path: str, line: int, reason: str) -> None:
+        """Records a bad record, or raises its error with ``on_error="fail"``."""
         record = BadRecord(path, line, reason)
         if self.on_error == "fail":
             raise record.error()
@@ -135,12 +140,12 @@ class CorpusReader:
                 lineno = 0
                 for lineno, raw in self._lines(f, path, start, end):
                     if raw is None:
-                        self._bad(path, lineno, f"line longer than the limit of {_size(self.max_line_bytes)}")
+                        self.add_bad(path, lineno, self.too_long_reason)
                         continue
                     try:
                         line = raw.decode("utf-8")
                     except UnicodeDecodeError as e:
-                        self._bad(path, lineno, f"invalid UTF-8 at byte {e.start} of the line")
+                        self.add_bad(path, lineno, f"invalid UTF-8 at byte {e.start} of the line")
                         continue
                     if jsonl:
                         yield from self._json_docs(path, lineno, line)
@@ -151,10 +156,20 @@ class CorpusReader:
 
     def _lines(self, f: BinaryIO, path: str, start: int, end: int | None) -> Iterator[tuple[int, bytes | None]]:
         """(line number, the line without its LF or CRLF) up to byte end; None for a line over
-        the limit. Read in blocks split at newlines (in C: faster than a readline a line), and a
-        line over the limit is dropped as it comes, so memory stays within the limit."""
+        the limit."""
         limit, lineno = self.max_line_bytes, 0
-        keep = limit + 1  # bytes of a line worth keeping: the limit, plus a CR to drop
+        for lines, _ in self._blocks(f, path, start, end):
+            for raw in lines:
+                lineno += 1
+                yield lineno, None if raw is None or len(raw) > limit else raw
+
+    def _blocks(self, f: BinaryIO, path: str, start: int, end: int | None) -> Iterator[tuple[list, int]]:
+        """The lines up to byte end, a list per block read, with the bytes they took: each
+        without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None for a
+        line known to be over the limit, dropped as it came so that memory stays within the
+        limit. Callers check the limit on the others.
+        Blocks are split in C, CRs dropped by one replace: nothing is done per line in Python."""
+        keep = self.max_line_bytes + 1  # bytes of a line worth keeping: the limit, plus a CR to drop
         left = None if end is None else end - start
         head: list[bytes] = []  # the start of the current line, from earlier blocks
         head_len, dropping, first = 0, False, start == 0
@@ -172,22 +187,19 @@ class CorpusReader:
                 if head or dropping:  # a last line without a newline
                     if end is not None and end < os.fstat(f.fileno()).st_size:
                         raise InputError(f"{path}: byte {end} is not at a line start: the file changed while it was read")
-                    last = None if dropping else b"".join(head)
-                    yield lineno + 1, None if last is None or len(last) > limit else last
+                    yield [None if dropping else b"".join(head)], head_len + 1
                 return
-            lines = block.split(b"\n")
+            lf_first = block.startswith(b"\n")  # the CR of this line end, if any, is in head
+            lines = block.replace(b"\r\n", b"\n").split(b"\n")
             tail = lines.pop()  # after the block's last newline: the start of the next line
             if lines:
                 if dropping or head_len + len(lines[0]) > keep:
                     lines[0] = None
                 elif head:
-                    lines[0] = b"".join(head) + lines[0]
+                    joined = b"".join(head) + lines[0]
+                    lines[0] = joined[:-1] if lf_first and joined.endswith(b"\r") else joined
                 head, head_len, dropping = [], 0, False
-                for raw in lines:
-                    lineno += 1
-                    if raw and raw[-1] == 13:  # CR of a CRLF
-                        raw = raw[:-1]
-                    yield lineno, None if raw is None or len(raw) > limit else raw
+                yield lines, len(block) - len(tail)
             if not dropping and tail:
                 head_len += len(tail)
                 if head_len > keep:
@@ -195,24 +207,70 @@ class CorpusReader:
                 else:
                     head.append(tail)
 
+    def line_batches(self, batch_bytes: int) -> Iterator["LineBatch"]:
+        """The raw lines of the inputs in batches of about batch_bytes, cut between lines and
+        at every file's end, for reading elsewhere by this reader's rules: zhtok encode parses
+        and encodes them in the core (``_core.encode_lines``), and reports what it finds with
+        add_bad() and stats.records. The same inputs always give the same batches."""
+        start, end = self.byte_range if self.byte_range else (0, None)
+        for index, path in enumerate(self.paths):
+            jsonl = is_jsonl(path)
+            with open_binary(path) as f:
+                if start:
+                    f.seek(start)
+                batch: list = []
+                size, lineno = 0, 0
+                for lines, nbytes in self._blocks(f, path, start, end):
+                    if size + nbytes < batch_bytes:
+                        batch += lines
+                        size += nbytes
+                    else:  # the batch fills up in this block: find the line where
+                        for raw in lines:
+                            batch.append(raw)
+                            size += 1 if raw is None else len(raw) + 1
+                            if size >= batch_bytes:
+                                yield LineBatch(index, path, jsonl, lineno + 1, batch)
+                                lineno += len(batch)
+                                batch, size = [], 0
+                if batch:
+                    yield LineBatch(index, path, jsonl, lineno + 1, batch)
+                    lineno += len(batch)
+                self.stats.lines += lineno
+
     def _json_docs(self, path: str, lineno: int, line: str) -> Iterator[tuple[str, int, str, str]]:
         if not line.strip():
             return
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            self._bad(path, lineno, f"invalid JSON: {e.msg} at column {e.colno}")
+            self.add_bad(path, lineno, f"invalid JSON: {e.msg} at column {e.colno}")
             return
         if not isinstance(obj, dict):
-            self._bad(path, lineno, "JSON line is not an object")
+            self.add_bad(path, lineno, "JSON line is not an object")
             return
         for key in self.json_keys:
             value = obj.get(key)
             if not isinstance(value, str):
-                self._bad(path, lineno, f"key {key!r} is missing or not a string")
+                self.add_bad(path, lineno, f"key {key!r} is missing or not a string")
                 continue
             self.stats.records += 1
             yield path, lineno, key, value
+
+
+@dataclass(frozen=True)
+class LineBatch:
+    """Lines of one file as CorpusReader.line_batches reads them: bytes without the LF (and the
+    CR of a CRLF), or None for a line dropped as over the limit."""
+    file_index: int
+    path: str
+    jsonl: bool
+    first_line: int  # the line number of lines[0]
+    lines: list
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(file index, line) of the batch's last line."""
+        return self.file_index, self.first_line + len(self.lines) - 1
 
 
 def batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:

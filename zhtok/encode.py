@@ -3,7 +3,11 @@ flat ``.npy`` for nanoGPT-style loaders.
 
 Nothing is lost: outputs are written under temporary names and renamed when complete; the run
 checkpoints its position so that ``resume=True`` after a kill continues and yields files
-byte-identical to an uninterrupted run; bad records are reported with file and line."""
+byte-identical to an uninterrupted run; bad records are reported with file and line.
+
+Lines are parsed and encoded in the core, in the worker threads (csrc/io/json_line.cc decides
+as json.loads does, with the same reasons): the reading thread only reads blocks of bytes, so
+that it no longer holds the workers back."""
 from __future__ import annotations
 
 import hashlib
@@ -12,12 +16,13 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
+from . import _core
 from .bpe import Tokenizer
-from .corpus import BadRecord, CorpusReader, batches, expand_inputs, prefetch
+from .corpus import BadRecord, CorpusReader, expand_inputs, is_jsonl, prefetch
 from .errors import InputError
 from .megatron import IndexedDatasetWriter, dtype_for_vocab
 
@@ -123,26 +128,48 @@ def check_format(fmt: str) -> None:
         raise ValueError(f"format must be 'megatron' or 'npy', not {fmt!r}")
 
 
-def write_batch(tok: Tokenizer, batch: list[tuple[str, str]], writers: dict, eod: int | None,
-                threads: int) -> int:
-    """Encodes a batch of (key, text) on threads and adds each document (with eod, if not
-    None) to writers[key], in order; returns the tokens written. Each writer gets its
-    documents in one add_documents call: per-document Python calls cost more than encoding."""
-    flat, lengths = tok.encode_to_numpy([t for _, t in batch], threads=threads)
-    if eod is not None:
-        flat = np.insert(flat, np.cumsum(lengths), np.uint32(eod))
-        lengths = lengths + 1
-    keys = [k for k, _ in batch]
-    if len(writers) == 1 or all(k == keys[0] for k in keys):
-        if keys:
-            writers[keys[0]].add_documents(flat, lengths)
-        return int(flat.size)
-    doc_keys = np.array(keys)
-    for key, writer in writers.items():
-        mine = doc_keys == key
-        if mine.any():
-            writer.add_documents(flat[np.repeat(mine, lengths)], lengths[mine])
-    return int(flat.size)
+def check_keys(paths: list[str], keys: list[str]) -> None:
+    """Keys that every input can be written under: distinct, and "text" among them when a .txt
+    input (whose lines are documents under "text") is."""
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"JSON keys must be distinct, not {keys}")
+    plain = next((p for p in paths if not is_jsonl(p)), None)
+    if plain is not None and "text" not in keys:
+        raise InputError(f"{plain}: the lines of a text file are documents under the key 'text', "
+                         f"which is not among the keys {keys}: add --json-key text")
+
+
+def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
+                    batch_bytes: int, skip_to: tuple[int, int] = (-1, 0)) -> Iterator[tuple[dict, tuple[int, int]]]:
+    """The documents of reader, a batch at a time, as {key: (ids, lengths)} (eod, if not None,
+    ending each document) with the (file index, line) reached. The lines are parsed, checked
+    and encoded in the core on ``threads`` threads without the GIL; the reading thread only
+    reads bytes. Bad records go to the reader (which raises at the first with on_error="fail").
+    Batches up to skip_to (written by an interrupted run) are only checked, for their bad
+    records, and not yielded."""
+    for batch in prefetch(reader.line_batches(batch_bytes)):
+        skip = batch.position <= skip_to
+        docs, bad = _core.encode_lines(
+            batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
+            max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
+            threads=threads)
+        for i, reason in bad:
+            reader.add_bad(batch.path, batch.first_line + i, reason)
+        reader.stats.records += sum(d if skip else len(d[1]) for d in docs)  # skip: counts only
+        if not skip:
+            yield dict(zip(keys if batch.jsonl else ["text"], docs)), batch.position
+
+
+def write_docs(writers: dict, docs: dict) -> tuple[int, int]:
+    """Adds each key's documents ({key: (ids, lengths)}) to writers[key] in one add_documents
+    call (per-document Python calls cost more than encoding); returns (documents, tokens)."""
+    documents = tokens = 0
+    for key, (ids, lengths) in docs.items():
+        if len(lengths):
+            writers[key].add_documents(ids, lengths)
+        documents += len(lengths)
+        tokens += int(ids.size)
+    return documents, tokens
 
 
 def _fingerprint(inputs: list[str], tokenizer_path: str, options: dict) -> str:
@@ -175,11 +202,14 @@ def encode_corpus(
     tok = Tokenizer.from_file(tokenizer)
     keys = list(json_keys)
     paths = expand_inputs(inputs)
+    check_keys(paths, keys)
     prefix = os.fspath(output_prefix)
     os.makedirs(os.path.dirname(prefix) or ".", exist_ok=True)
     dtype = dtype_for_vocab(tok.vocab_size)
     eod = tok.eod_id if append_eod else None
-    options = {"keys": keys, "append_eod": append_eod, "format": fmt}
+    # batches: how lines are cut into batches, which a resumed run must repeat exactly (2: raw
+    # lines, read in the core); progress saved by an older zhtok is refused, not misread.
+    options = {"keys": keys, "append_eod": append_eod, "format": fmt, "batches": 2}
     state_path = prefix + ".progress.json"
     fp = _fingerprint(paths, os.fspath(tokenizer), options)
 
@@ -205,11 +235,10 @@ def encode_corpus(
     reader = CorpusReader(paths, keys, on_error)
     last_show = 0.0
     try:
-        for batch, position in prefetch(batches(reader, batch_bytes)):
-            if position <= skip_to:
-                continue
-            summary.tokens += write_batch(tok, batch, writers, eod, workers)
-            summary.documents += len(batch)
+        for docs, position in encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to):
+            documents, tokens = write_docs(writers, docs)
+            summary.documents += documents
+            summary.tokens += tokens
             state = {"fingerprint": fp, "position": list(position), "documents": summary.documents,
                      "tokens": summary.tokens,
                      "writers": {k: w.checkpoint() for k, w in writers.items()}}

@@ -35,9 +35,9 @@ from typing import Callable, Iterable, Sequence
 from . import _core
 from .bpe import (Tokenizer, check_special_tokens, count_pretokens, new_counter, progress_printer,
                   train_from_counts, train_tokenizer)
-from .corpus import CorpusReader, ReadStats, batches, prefetch
-from .encode import (EncodeSummary, _fingerprint, check_format, encode_corpus, open_writer, output_path,
-                     write_batch, written_files)
+from .corpus import CorpusReader, ReadStats
+from .encode import (EncodeSummary, _fingerprint, check_format, check_keys, encode_corpus, encoded_batches,
+                     open_writer, output_path, write_docs, written_files)
 from .errors import FormatError, InputError, ZhtokError
 from .megatron import IndexedDataset, dtype_for_vocab
 from .shards import Shard, default_shard_bytes, file_record, lines_before, plan_shards
@@ -157,10 +157,10 @@ def _encode_shard(shard: Shard, tokenizer: str, keys: list[str], append_eod: boo
     documents, tokens = dict.fromkeys(keys, 0), [0]
 
     def encode(reader: CorpusReader) -> None:
-        for batch, _ in prefetch(batches(reader, batch_bytes)):
-            tokens[0] += write_batch(tok, batch, writers, eod, threads=1)
-            for key, _ in batch:
-                documents[key] += 1
+        for docs, _ in encoded_batches(reader, tok, keys, eod, 1, batch_bytes):
+            tokens[0] += write_docs(writers, docs)[1]
+            for key, (_, lengths) in docs.items():
+                documents[key] += len(lengths)
 
     try:
         result = _read_shard(shard, keys, on_error, encode)
@@ -291,6 +291,7 @@ def encode_corpus_ray(inputs: Iterable[str | os.PathLike], tokenizer: str | os.P
     t0 = time.monotonic()
     keys = list(json_keys)
     paths = CorpusReader(inputs, keys, on_error).paths  # checks the inputs and on_error
+    check_keys(paths, keys)
     tokenizer = os.path.abspath(os.fspath(tokenizer))
     tok = Tokenizer.from_file(tokenizer)
     if append_eod:

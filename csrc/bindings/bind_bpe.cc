@@ -46,14 +46,10 @@ std::vector<std::vector<uint32_t>> encode_many(const Tokenizer& tok, const std::
   size_t n = texts.size(), n_threads = thread_count(threads, (n + kChunk - 1) / kChunk);
   std::atomic<size_t> next{0};
   parallel_for(n_threads, n_threads, [&](size_t) {
-    struct Lease {
-      const Tokenizer& tok;
-      std::unique_ptr<Tokenizer::Scratch> s = tok.take_scratch();
-      ~Lease() { tok.give_scratch(std::move(s)); }
-    } lease{tok};
+    Tokenizer::ScratchLease lease(tok);
     for (size_t c; (c = next.fetch_add(kChunk)) < n;)
       for (size_t i = c; i < std::min(n, c + kChunk); ++i)
-        tok.encode(texts[i].view(), allow_special, *lease.s, out[i]);
+        tok.encode(texts[i].view(), allow_special, lease.get(), out[i]);
   });
   return out;
 }

@@ -9,6 +9,7 @@ void register_errors(py::module_& m);
 void bind_segment(py::module_& m);
 void bind_train(py::module_& m);
 void bind_bpe(py::module_& m);
+void bind_io(py::module_& m);
 }  // namespace zhtok::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -17,5 +18,6 @@ PYBIND11_MODULE(_core, m) {
   zhtok::bindings::bind_segment(m);
   zhtok::bindings::bind_train(m);
   zhtok::bindings::bind_bpe(m);
+  zhtok::bindings::bind_io(m);
   m.attr("__version__") = ZHTOK_VERSION;
 }

@@ -56,6 +56,20 @@ class Tokenizer {
   std::unique_ptr<Scratch> take_scratch() const;
   void give_scratch(std::unique_ptr<Scratch> s) const;
 
+  // A scratch taken for a scope (a batch thread's life) and given back at its end.
+  class ScratchLease {
+   public:
+    explicit ScratchLease(const Tokenizer& tok) : tok_(tok), s_(tok.take_scratch()) {}
+    ~ScratchLease() { tok_.give_scratch(std::move(s_)); }
+    ScratchLease(const ScratchLease&) = delete;
+    ScratchLease& operator=(const ScratchLease&) = delete;
+    Scratch& get() { return *s_; }
+
+   private:
+    const Tokenizer& tok_;
+    std::unique_ptr<Scratch> s_;
+  };
+
  private:
   void encode_plain(std::string_view text, size_t base, Scratch& s, std::vector<uint32_t>& out,
                     std::vector<ByteRange>* offsets) const;

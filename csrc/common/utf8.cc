@@ -3,36 +3,6 @@
 #include "common/error.h"
 
 namespace zhtok {
-namespace {
-
-// Returns the length of the sequence at p (1..4) and sets cp, or 0 if it is invalid.
-inline int decode_one(const unsigned char* p, size_t avail, char32_t& cp, bool allow_surrogates) {
-  unsigned c = p[0];
-  if (c < 0x80) { cp = c; return 1; }
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) {
-    if (avail < 2 || (p[1] & 0xC0) != 0x80) return 0;
-    cp = ((c & 0x1F) << 6) | (p[1] & 0x3F);
-    return 2;
-  }
-  if (c < 0xF0) {
-    if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-    cp = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-    if (cp < 0x800) return 0;
-    if (cp >= 0xD800 && cp <= 0xDFFF && !allow_surrogates) return 0;
-    return 3;
-  }
-  if (c < 0xF5) {
-    if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-      return 0;
-    cp = ((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-    if (cp < 0x10000 || cp > 0x10FFFF) return 0;
-    return 4;
-  }
-  return 0;
-}
-
-}  // namespace
 
 void decode_utf8(std::string_view text, Runes& out, InvalidUtf8 mode, bool allow_surrogates) {
   out.clear();
@@ -42,7 +12,7 @@ void decode_utf8(std::string_view text, Runes& out, InvalidUtf8 mode, bool allow
   size_t n = text.size(), i = 0;
   while (i < n) {
     char32_t cp;
-    int len = decode_one(p + i, n - i, cp, allow_surrogates);
+    int len = decode_utf8_char(p + i, n - i, cp, allow_surrogates);
     if (len == 0) {
       if (mode == InvalidUtf8::Fail)
         throw_input("invalid UTF-8 byte 0x" + std::string(1, "0123456789abcdef"[p[i] >> 4]) +
@@ -63,7 +33,7 @@ int64_t find_invalid_utf8(std::string_view text) {
   size_t n = text.size(), i = 0;
   char32_t cp;
   while (i < n) {
-    int len = decode_one(p + i, n - i, cp, false);
+    int len = decode_utf8_char(p + i, n - i, cp, false);
     if (len == 0) return static_cast<int64_t>(i);
     i += len;
   }
