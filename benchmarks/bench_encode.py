@@ -25,8 +25,8 @@ End to end: ``zhtok encode IN.jsonl --workers N`` (N = 1, 2; ``zhtok.cli.main`` 
 interpreter) writing Megatron
 ``.bin/.idx``, against a pipeline of ``json.loads`` + HF ``encode_batch`` + numpy +
 ``zhtok.megatron.IndexedDatasetWriter`` (RAYON_NUM_THREADS = 1, 2); wall time and peak RSS of
-the whole process, from start to exit. Its input is the lines written ``E2E_REPEAT`` times
-(``--e2e-repeat``; 1 with ``--quick``), so that start-up weighs as little as in a real job.
+the whole process, from start to exit. Its input is every line of DATA/text/*.txt (the
+benchmark's lines with ``--quick``), so that start-up weighs as little as in a real job.
 
     python -m benchmarks.bench_encode --out bench-results [--quick] [--runs N]
 """
@@ -64,10 +64,11 @@ VOCAB_SIZE = 32_000
 QUICK_BYTES = 2_000_000  # --quick: input lines
 TRAIN_QUICK_BYTES = 10_000_000  # training text for the regex tokenizer (quick) or sentencepiece (when not reused)
 E2E_WORKERS = (1, 2)
-# The end-to-end input is the benchmark's lines written this many times (64 MB of JSON): a run
-# of a second or two would mostly time interpreter start-up and tokenizer loading (0.3 s), which
-# a corpus-sized job pays once.
-E2E_REPEAT = 4
+# The end-to-end input is every line of DATA/text/*.txt (116 MB: Chinese, mixed and English), a
+# corpus-sized job: on the 16 MB of the encoding benchmark, interpreter start-up and tokenizer
+# loading (0.3 s) were a fifth of a run. (The same lines written several times would not do:
+# piece caches would time repeats.)
+E2E_GLOB = "*.txt"
 HF_BATCH_BYTES = 4 << 20  # the HF pipeline's batches: the size zhtok encode uses
 SEGMENT_VS_TIKTOKEN_TARGET = 1.5
 REGEX_VS_TIKTOKEN_TARGET = 3.0
@@ -94,7 +95,6 @@ def run(
     runs: int = 5,
     tools: Sequence[str] | None = None,
     end_to_end: bool = True,
-    e2e_repeat: int | None = None,
     spm_model: str | Path | None = None,
     vocab_size: int = VOCAB_SIZE,
     input_bytes: int | None = None,
@@ -185,10 +185,8 @@ def run(
 
     # ---- end to end
     if end_to_end:
-        repeat = e2e_repeat if e2e_repeat is not None else (1 if quick else E2E_REPEAT)
-        if repeat < 1:
-            raise ValueError(f"e2e_repeat must be at least 1, not {repeat}")
-        results["end_to_end"] = _end_to_end(out_dir, lines, text_bytes, models, tools, runs, results["skipped"], repeat)
+        e2e_lines = lines if quick else load_lines(sorted((data_dir / "text").glob(E2E_GLOB)), input_bytes)
+        results["end_to_end"] = _end_to_end(out_dir, e2e_lines, models, tools, runs, results["skipped"])
 
     results["comparison"] = _compare(results)
     results["environment"] = _environment(versions, runs, quick)
@@ -432,17 +430,16 @@ def _agreement(encode: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _end_to_end(
-    out_dir: Path, lines: list[str], text_bytes: int, models: dict[str, str], tools: list[str], runs: int,
-    skipped: dict[str, str], repeat: int = 1,
+    out_dir: Path, lines: list[str], models: dict[str, str], tools: list[str], runs: int,
+    skipped: dict[str, str],
 ) -> dict[str, Any]:
     e2e_dir = out_dir / "e2e"
     e2e_dir.mkdir(parents=True, exist_ok=True)
     jsonl = out_dir / "encode_input.jsonl"
     with jsonl.open("w", encoding="utf-8", newline="\n") as f:
-        for _ in range(repeat):
-            for line in lines:
-                f.write(json.dumps({"text": line}, ensure_ascii=False) + "\n")
-    text_bytes *= repeat
+        for line in lines:
+            f.write(json.dumps({"text": line}, ensure_ascii=False) + "\n")
+    text_bytes = sum(len(line.encode("utf-8")) for line in lines)
     pipelines: dict[str, tuple[list[str], dict[str, str], str]] = {}
     for tool in ("zhtok-segment", "zhtok-regex"):
         if tool in tools and tool in models:
@@ -479,7 +476,7 @@ def _end_to_end(
             cpus[name].append(cpu)
             peaks[name].append(peak)
         log(f"end to end: run {run_index + 1}/{runs} done, load {load_average()}")
-    result: dict[str, Any] = {"input": str(jsonl), "jsonl_bytes": jsonl.stat().st_size, "repeat": repeat,
+    result: dict[str, Any] = {"input": str(jsonl), "jsonl_bytes": jsonl.stat().st_size, "lines": len(lines),
                               "text_bytes": text_bytes, "pipelines": {}, "outputs_identical": {}}
     for name in names:
         if not seconds[name]:
@@ -689,7 +686,7 @@ def _markdown(results: dict[str, Any]) -> str:
         lines += [
             "## End to end (jsonl in, Megatron .bin/.idx out)",
             "",
-            f"Input: {e2e['input']} ({e2e['jsonl_bytes'] / 1e6:.2f} MB of JSON: the lines {e2e.get('repeat', 1)} time(s)); "
+            f"Input: {e2e['input']} ({e2e.get('lines', 0):,} lines, {e2e['jsonl_bytes'] / 1e6:.2f} MB of JSON); "
             "wall and peak RSS of the whole process "
             "(interpreter start, imports and tokenizer load included); MB/s of text.",
             "",
@@ -718,15 +715,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="interleaved samples per mode, median reported (default 5)")
     parser.add_argument("--tools", type=comma_list, help=f"comma-separated, from {','.join(TOOLS)} (default: all)")
     parser.add_argument("--no-end-to-end", action="store_true", help="skip the zhtok encode / HF pipeline comparison")
-    parser.add_argument("--e2e-repeat", type=int, default=None,
-                        help=f"end-to-end input = the lines this many times (default {E2E_REPEAT}; 1 with --quick)")
     parser.add_argument("--spm-model", type=Path, help="sentencepiece model (default: bench_vocab's under --out, else trained)")
     args = parser.parse_args(argv)
     if not args.data_dir.is_dir():
         parser.error(f"data directory {args.data_dir} not found")
     try:
         run(args.data_dir, args.out, quick=args.quick, runs=args.runs, tools=args.tools,
-            end_to_end=not args.no_end_to_end, spm_model=args.spm_model, e2e_repeat=args.e2e_repeat)
+            end_to_end=not args.no_end_to_end, spm_model=args.spm_model)
     except ValueError as error:
         parser.error(str(error))
     make_plots(args.out, ["encode"])

@@ -325,7 +325,7 @@ def _encode(results: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"End to end, jsonl ({e2e.get('jsonl_bytes', 0) / 1e6:.1f} MB"
-            + (f": the lines above {e2e['repeat']} times, so that start-up weighs as in a corpus-sized job" if e2e.get("repeat", 1) > 1 else "")
+            + (f": {e2e['lines']:,} lines, every line of DATA/text/*.txt" if e2e.get("lines") else "")
             + ") to Megatron .bin/.idx, whole process "
             "(start-up included), MB/s of text; × HF: against the HF encode_batch + numpy pipeline with as many threads.",
             "",
