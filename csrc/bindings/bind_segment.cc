@@ -24,7 +24,7 @@ std::u32string to_u32(py::handle word) {
 py::list words_of(const TextArg& t, const Runes& r, const std::vector<Span>& spans) {
   py::list out(spans.size());
   for (size_t i = 0; i < spans.size(); ++i)
-    out[i] = t.word(r, spans[i].begin, spans[i].end);
+    PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), t.word(r, spans[i].begin, spans[i].end).release().ptr());
   return out;
 }
 
@@ -102,7 +102,8 @@ void bind_segment(py::module_& m) {
             std::vector<SegmentedItem> items(n);
             py::list out(n);
             auto emit = [&](size_t i) {
-              out[i] = words_of(args[i], items[i].runes, items[i].spans);
+              GcPause pause;  // the GIL is held throughout an emit (see GcPause)
+              PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), words_of(args[i], items[i].runes, items[i].spans).release().ptr());
               items[i] = {};
             };
             auto work = [&](size_t i) { segment_item(seg, args[i], i, items[i]); };
