@@ -165,6 +165,36 @@ def test_round_trip_random_documents(tmp_path, dtype):
     assert os.path.getsize(tmp_path / "r.bin") == sum(len(d) for d in docs) * itemsize
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 7])
+def test_lengths_spill_to_disk_in_chunks_and_give_the_same_files(tmp_path, monkeypatch, chunk):
+    """Memory holds at most a chunk of lengths: the index is written from the lengths file a
+    chunk at a time. Tiny chunks, documents added every way, a checkpoint and resume between:
+    the same bytes as one writer with the default chunk."""
+    import zhtok.megatron as megatron
+
+    rng = np.random.default_rng(3)
+    docs = [rng.integers(0, 60000, size=int(rng.integers(0, 9)), dtype=np.uint16) for _ in range(40)]
+    reference = write(tmp_path / "ref", docs, np.uint16)
+    part = write(tmp_path / "part", docs[30:], np.uint16)
+    monkeypatch.setattr(megatron, "_LENGTHS_CHUNK", chunk)
+    w = IndexedDatasetWriter(tmp_path / "c", np.uint16)
+    for d in docs[:10]:
+        w.add_document(d)
+    w.add_documents(np.concatenate(docs[10:20]), [len(d) for d in docs[10:20]])
+    state = w.checkpoint()
+    w.add_documents(np.concatenate(docs[20:25]), [len(d) for d in docs[20:25]])  # lost in the "crash"
+    w.suspend()
+    w = IndexedDatasetWriter.resume(tmp_path / "c", np.uint16, state)
+    assert len(w) == 20
+    w.add_documents(np.concatenate(docs[20:30]), [len(d) for d in docs[20:30]])
+    w.add_dataset(part)
+    assert len(w) == 40
+    w.finalize()
+    for ext in (".bin", ".idx"):
+        assert (tmp_path / f"c{ext}").read_bytes() == (tmp_path / f"ref{ext}").read_bytes()
+    assert len(reference) == 40 and not (tmp_path / "c.lengths.tmp").exists()
+
+
 def test_accepts_lists_arrays_and_wider_integer_arrays(tmp_path):
     with IndexedDatasetWriter(tmp_path / "a", np.uint16) as w:
         w.add_document([1, 2])

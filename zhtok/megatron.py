@@ -60,6 +60,10 @@ _HEADER_STRUCT = struct.Struct("<9sQBQQ")
 _HEADER_SIZE = _HEADER_STRUCT.size  # 34
 _MAX_SEQUENCE_LENGTH = 2**31 - 1  # lengths are stored as int32
 _COPY_CHUNK = 1 << 24  # tokens per write when copying a dataset
+# Document lengths held in memory before they are appended to the lengths file, and read back
+# at a time to write the index: memory stays the same whatever the corpus size (8.3 million
+# documents held 66 MB of lengths, and writing their index 200 MB more).
+_LENGTHS_CHUNK = 1 << 20
 
 
 def dtype_for_vocab(vocab_size: int) -> np.dtype:
@@ -88,8 +92,9 @@ def _token_dtype(dtype: Any) -> np.dtype:
 class IndexedDatasetWriter:
     """Writes ``{prefix}.bin`` and ``{prefix}.idx``, one document = one sequence.
 
-    Tokens are streamed to ``{prefix}.bin.tmp`` as documents arrive (memory holds only the
-    lengths: 8 bytes a document); :meth:`finalize` writes ``{prefix}.idx.tmp``, syncs both and
+    Tokens are streamed to ``{prefix}.bin.tmp`` and lengths to ``{prefix}.lengths.tmp`` as
+    documents arrive (memory is bounded, whatever the number of documents); :meth:`finalize`
+    writes ``{prefix}.idx.tmp`` from the lengths, syncs both and
     renames them to their final names, so the final names only ever hold a complete pair (an
     older pair at the same prefix stays until then). Leaving a ``with`` block normally
     finalizes; leaving it by an exception, or :meth:`abort`, removes the temporary files.
@@ -109,13 +114,13 @@ class IndexedDatasetWriter:
         self._bin_tmp = self.bin_path + ".tmp"
         self._idx_tmp = self.idx_path + ".tmp"
         self._len_tmp = self.prefix + ".lengths.tmp"  # lengths made durable by checkpoint()
-        self._lengths = array("q")
+        self._pending = array("q")  # lengths not yet appended to the lengths file
+        self._count = 0  # documents added
         if _resume is None:
             self._bin = open(self._bin_tmp, "wb", buffering=1 << 20)
             open(self._len_tmp, "wb").close()
         else:
             self._reopen(_resume)
-        self._saved = len(self._lengths)
         self._state = "open"
 
     @classmethod
@@ -131,10 +136,10 @@ class IndexedDatasetWriter:
             if not os.path.exists(path) or os.path.getsize(path) < need:
                 raise FormatError(f"{path}: cannot resume: the file is missing or shorter than its checkpoint")
         with open(self._len_tmp, "r+b") as f:
-            self._lengths.frombytes(f.read(docs * 8))
-            f.truncate(docs * 8)
-        if sum(self._lengths) * self.dtype.itemsize != nbytes:
+            f.truncate(docs * 8)  # lengths appended after the checkpoint are dropped
+        if sum(int(chunk.sum()) for chunk in self._length_chunks(docs)) * self.dtype.itemsize != nbytes:
             raise FormatError(f"{self._len_tmp}: cannot resume: lengths disagree with {self._bin_tmp}")
+        self._count = docs
         self._bin = open(self._bin_tmp, "r+b", buffering=1 << 20)
         self._bin.truncate(nbytes)
         self._bin.seek(nbytes)
@@ -145,28 +150,52 @@ class IndexedDatasetWriter:
         self._check_open()
         self._bin.flush()
         os.fsync(self._bin.fileno())
+        self._spill(sync=True)
+        return {"documents": self._count, "bin_bytes": self._bin.tell()}
+
+    def _add_lengths(self, lengths: bytes) -> None:
+        """Records lengths (little-endian int64 bytes) of documents already written."""
+        self._pending.frombytes(lengths)
+        self._count += len(lengths) // 8
+        if len(self._pending) >= _LENGTHS_CHUNK:
+            self._spill(sync=False)
+
+    def _spill(self, sync: bool) -> None:
         with open(self._len_tmp, "ab") as f:
-            f.write(self._lengths[self._saved:].tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        self._saved = len(self._lengths)
-        return {"documents": len(self._lengths), "bin_bytes": self._bin.tell()}
+            f.write(self._pending.tobytes())
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+        self._pending = array("q")
+
+    def _length_chunks(self, docs: int):
+        """The first docs lengths of the lengths file, as int64 arrays of at most _LENGTHS_CHUNK."""
+        with open(self._len_tmp, "rb") as f:
+            for start in range(0, docs, _LENGTHS_CHUNK):
+                n = min(_LENGTHS_CHUNK, docs - start)
+                data = f.read(n * 8)
+                if len(data) != n * 8:
+                    raise FormatError(f"{self._len_tmp}: shorter than its {docs} documents")
+                yield np.frombuffer(data, dtype="<i8")
 
     # -- writing ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
         """Documents added so far."""
-        return len(self._lengths)
+        return self._count
 
     def add_document(self, tokens: Any) -> None:
         """Appends one document (a 1-D array-like of ints) as one sequence. A document that
         does not fit the dtype raises (naming the document number, 0-based, and the value)
         and is not written; the writer stays usable."""
         self._check_open()
-        arr = self._validate(tokens, len(self._lengths))
+        arr = self._validate(tokens, self._count)
         if arr.size:
             self._bin.write(memoryview(arr).cast("B"))
-        self._lengths.append(arr.size)
+        self._pending.append(arr.size)
+        self._count += 1
+        if len(self._pending) >= _LENGTHS_CHUNK:
+            self._spill(sync=False)
 
     def add_documents(self, tokens: np.ndarray, lengths: Any) -> None:
         """Appends several documents at once: ``tokens``, all of them end to end (a 1-D integer
@@ -174,7 +203,7 @@ class IndexedDatasetWriter:
         the dtype raises, naming its document, before anything is written. One validation and
         one write for the lot, where add_document costs a Python call per document."""
         self._check_open()
-        first = len(self._lengths)
+        first = self._count
         lengths = np.asarray(lengths, dtype=np.int64)
         if lengths.ndim != 1 or (lengths < 0).any():
             raise ValueError("lengths must be a 1-D sequence of non-negative ints")
@@ -200,7 +229,7 @@ class IndexedDatasetWriter:
                 raise ValueError(self._range_message(first + doc, pos - int(starts[doc]), int(arr[pos]), lo, hi))
         if arr.size:
             self._bin.write(memoryview(np.ascontiguousarray(arr, dtype=self._le)).cast("B"))
-        self._lengths.frombytes(lengths.astype("<i8").tobytes())
+        self._add_lengths(lengths.astype("<i8").tobytes())
 
     def add_dataset(self, ds: "IndexedDataset") -> None:
         """Appends every sequence of ds (a dataset of the same dtype, e.g. a part written by
@@ -211,7 +240,9 @@ class IndexedDatasetWriter:
         tokens = ds.tokens
         for a in range(0, tokens.size, _COPY_CHUNK):
             self._bin.write(memoryview(np.ascontiguousarray(tokens[a:a + _COPY_CHUNK])).cast("B"))
-        self._lengths.frombytes(ds.sequence_lengths.astype("<i8").tobytes())
+        lengths = ds.sequence_lengths
+        for a in range(0, lengths.size, _LENGTHS_CHUNK):
+            self._add_lengths(np.ascontiguousarray(lengths[a:a + _LENGTHS_CHUNK], dtype="<i8").tobytes())
 
     def _validate(self, tokens: Any, doc: int) -> np.ndarray:
         try:
@@ -281,6 +312,7 @@ class IndexedDatasetWriter:
             self._bin.flush()
             os.fsync(self._bin.fileno())
             self._bin.close()
+            self._spill(sync=False)
             self._write_index()
             _replace_pair(self._bin_tmp, self.bin_path, self._idx_tmp, self.idx_path)
         except BaseException:
@@ -290,18 +322,24 @@ class IndexedDatasetWriter:
         _remove(self._len_tmp)
 
     def _write_index(self) -> None:
-        n = len(self._lengths)
-        lengths = np.frombuffer(self._lengths, dtype=np.int64) if n else np.empty(0, np.int64)
-        pointers = np.zeros(n, dtype="<i8")
-        if n > 1:
-            np.cumsum(lengths[:-1], out=pointers[1:])
-            pointers *= self.dtype.itemsize
+        # Megatron's layout: header, every size (int32), every pointer (int64), the document
+        # indices (int64); each section is written from the lengths file a chunk at a time.
+        n = self._count
         header = _HEADER_STRUCT.pack(_INDEX_HEADER, _VERSION, _CODE_OF_DTYPE[self.dtype], n, n + 1)
         with open(self._idx_tmp, "wb") as f:
             f.write(header)
-            f.write(lengths.astype("<i4").tobytes())
-            f.write(pointers.tobytes())
-            f.write(np.arange(n + 1, dtype="<i8").tobytes())
+            for chunk in self._length_chunks(n):
+                f.write(chunk.astype("<i4").tobytes())
+            offset = 0
+            for chunk in self._length_chunks(n):
+                ends = np.cumsum(chunk, dtype=np.int64)
+                pointers = np.empty(chunk.size, dtype="<i8")
+                pointers[0] = offset
+                pointers[1:] = offset + ends[:-1]
+                f.write((pointers * self.dtype.itemsize).astype("<i8").tobytes())
+                offset += int(ends[-1])
+            for start in range(0, n + 1, _LENGTHS_CHUNK):
+                f.write(np.arange(start, min(n + 1, start + _LENGTHS_CHUNK), dtype="<i8").tobytes())
             f.flush()
             os.fsync(f.fileno())
 
@@ -350,7 +388,7 @@ class IndexedDatasetWriter:
     def __repr__(self) -> str:
         return (
             f"IndexedDatasetWriter({self.prefix!r}, {self.dtype.name}, "
-            f"documents={len(self._lengths)}, {self._state})"
+            f"documents={self._count}, {self._state})"
         )
 
 
