@@ -46,7 +46,18 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
       if (cut) {
         s.words.clear();
         pre_.cut_piece(piece, s.pre, s.words);
-        for (auto [wb, we] : s.words) model_.encode_piece(piece.substr(wb, we - wb), out);
+        // Most clauses are new, but their words are not: BPE runs once per distinct word.
+        for (auto [wb, we] : s.words) {
+          std::string_view word = piece.substr(wb, we - wb);
+          size_t n = 0;
+          if (const uint32_t* ids = s.word_cache.find(word, n)) {
+            out.insert(out.end(), ids, ids + n);
+          } else {
+            size_t at = out.size();
+            model_.encode_piece(word, out);
+            s.word_cache.insert(word, out.data() + at, out.size() - at);
+          }
+        }
       } else {
         model_.encode_piece(piece, out);
       }

@@ -31,7 +31,8 @@ class Tokenizer {
     Pretokenizer::Scratch pre;
     std::vector<Pretokenizer::Piece> pieces;
     std::vector<ByteRange> words;
-    PieceCache cache;
+    PieceCache cache;       // regex piece -> ids
+    PieceCache word_cache;  // word of a cut piece -> ids (apart: a piece's ids depend on its cut)
   };
   // Appends the ids of text to out. With allow_special, special-token strings in the text
   // become their ids; otherwise they are encoded as ordinary text.
