@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 from . import _core
 from ._paths import DEFAULT_TOKENIZER, DEFAULT_SEG_MODEL, vocab_file
-from .corpus import CorpusReader, ReadStats, batches, prefetch
+from .corpus import CorpusReader, ReadStats, prefetch, text_batches
 
 EOD = "<|endoftext|>"
 
@@ -251,8 +251,8 @@ def count_pretokens(counter, reader: CorpusReader, threads: int, batch_bytes: in
     """Adds the regex pieces of every document of reader to counter, a batch of about
     batch_bytes at a time on threads threads (finish() is left to the caller). The next batch
     is read on another thread while one is counted."""
-    for batch, _ in prefetch(batches(reader, batch_bytes), depth=2):
-        counter.add([text for _, text in batch], threads)
+    for batch in prefetch(text_batches(reader, batch_bytes), depth=2):
+        counter.add(batch, threads)
         if show is not None:
             mb = reader.stats.bytes / 1e6
             show(f"counting: {mb:,.0f} MB read, {mb / (time.monotonic() - t0 + 1e-9):,.1f} MB/s, "

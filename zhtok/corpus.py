@@ -273,21 +273,18 @@ class LineBatch:
         return self.file_index, self.first_line + len(self.lines) - 1
 
 
-def batches(reader: CorpusReader, batch_bytes: int) -> Iterator[tuple[list[tuple[str, str]], tuple[int, int]]]:
-    """Batches of (key, text), cut only between lines, with the (file index, line) reached."""
-    batch: list[tuple[str, str]] = []
-    size, last = 0, (0, 0)
-    index = {p: i for i, p in enumerate(reader.paths)}
-    for path, line, key, text in reader:
-        pos = (index[path], line)
-        if size >= batch_bytes and pos != last:
-            yield batch, last
-            batch, size = [], 0
-        batch.append((key, text))
+def text_batches(reader: CorpusReader, batch_bytes: int) -> Iterator[list[str]]:
+    """The documents of reader in lists of about batch_bytes characters."""
+    batch: list[str] = []
+    size = 0
+    for _, _, _, text in reader:
+        batch.append(text)
         size += len(text)
-        last = pos
+        if size >= batch_bytes:
+            yield batch
+            batch, size = [], 0
     if batch:
-        yield batch, last
+        yield batch
 
 
 def prefetch(it: Iterator, depth: int = 4) -> Iterator:

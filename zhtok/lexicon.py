@@ -13,10 +13,10 @@ import collections
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import _core
-from .corpus import BadRecord, CorpusReader, batches
+from .corpus import BadRecord, CorpusReader, text_batches
 
 EXCLUDE_NGRAM = 10
 _HAN_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
@@ -31,13 +31,14 @@ class LexiconStats:
     bad: list[BadRecord] = field(default_factory=list)
 
 
-def _ngrams(paths: Iterable[str | os.PathLike], n: int) -> set[str]:
-    grams: set[str] = set()
-    for path in paths:
-        for _, _, _, text in CorpusReader([path], on_error="fail"):
-            text = "".join(text.split())
-            grams.update(text[i:i + n] for i in range(len(text) - n + 1))
-    return grams
+def _ngrams(text: str, n: int = EXCLUDE_NGRAM) -> Iterator[str]:
+    """The runs of n characters of text, whitespace removed."""
+    text = "".join(text.split())
+    return (text[i:i + n] for i in range(len(text) - n + 1))
+
+
+def _excluded_ngrams(paths: Iterable[str | os.PathLike]) -> set[str]:
+    return {g for path in paths for _, _, _, text in CorpusReader([path], on_error="fail") for g in _ngrams(text)}
 
 
 def count_new_words(model: _core.SegModel, inputs: Iterable[str | os.PathLike],
@@ -46,26 +47,23 @@ def count_new_words(model: _core.SegModel, inputs: Iterable[str | os.PathLike],
     """Counts of the Chinese words (2+ characters) that model cuts from the raw text inputs
     (.txt, .jsonl, .gz, .zst, globs) and that its dictionary lacks."""
     stats = stats if stats is not None else LexiconStats()
-    grams = _ngrams(exclude, EXCLUDE_NGRAM)
+    grams = _excluded_ngrams(exclude)
     seg = _core.Segmenter(model)
-    known: dict[str, bool] = {}
+    known: dict[str, bool] = {}  # dictionary lookups, once per distinct word
     counts: collections.Counter = collections.Counter()
     reader = CorpusReader(inputs, on_error="skip")
-    n = EXCLUDE_NGRAM
-    for batch, _ in batches(reader, 4 << 20):
-        texts = []
-        for _, text in batch:
-            compact = "".join(text.split()) if grams else ""
-            if grams and any(compact[i:i + n] in grams for i in range(len(compact) - n + 1)):
-                stats.excluded_lines += 1
-            else:
-                texts.append(text)
+    for batch in text_batches(reader, 4 << 20):
+        texts = [t for t in batch if not (grams and any(g in grams for g in _ngrams(t)))]
+        stats.excluded_lines += len(batch) - len(texts)
         stats.lines += len(texts)
         for words in seg.cut_batch(texts, threads):
             for w in words:
                 if _HAN_WORD.fullmatch(w):
                     stats.words_counted += 1
-                    if known.setdefault(w, model.contains(w)) is False:
+                    in_dict = known.get(w)
+                    if in_dict is None:
+                        in_dict = known[w] = model.contains(w)
+                    if not in_dict:
                         counts[w] += 1
     stats.bad = reader.stats.bad
     return counts

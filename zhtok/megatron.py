@@ -156,7 +156,11 @@ class IndexedDatasetWriter:
     def _add_lengths(self, lengths: bytes) -> None:
         """Records lengths (little-endian int64 bytes) of documents already written."""
         self._pending.frombytes(lengths)
-        self._count += len(lengths) // 8
+        self._lengths_added(len(lengths) // 8)
+
+    def _lengths_added(self, k: int) -> None:
+        """Counts k lengths just put in _pending, and spills them when a chunk is full."""
+        self._count += k
         if len(self._pending) >= _LENGTHS_CHUNK:
             self._spill(sync=False)
 
@@ -193,9 +197,7 @@ class IndexedDatasetWriter:
         if arr.size:
             self._bin.write(memoryview(arr).cast("B"))
         self._pending.append(arr.size)
-        self._count += 1
-        if len(self._pending) >= _LENGTHS_CHUNK:
-            self._spill(sync=False)
+        self._lengths_added(1)
 
     def add_documents(self, tokens: np.ndarray, lengths: Any) -> None:
         """Appends several documents at once: ``tokens``, all of them end to end (a 1-D integer

@@ -263,7 +263,6 @@ void bind_bpe(py::module_& m) {
              std::shared_ptr<segment::SegModel> seg, std::optional<py::function> progress) {
             if (vocab_size < 256 + specials.size())
               throw py::value_error("vocab_size must be at least 256 + the number of special tokens");
-            if (c.pending()) throw py::value_error("call finish() before train()");  // checked again under the lock
             train::BpeTrainOptions opt;
             opt.num_merges = vocab_size - 256 - specials.size();
             opt.min_frequency = min_frequency;

@@ -53,7 +53,6 @@ struct HashedWeights {
   FingerprintTable<PackedWeights> singles;  // the skip pair and the dictionary pattern
   // Adds the packed weights of hashed feature key (a key of char_features).
   void add(uint64_t key, const PackedWeights& p);
-  size_t size() const { return pairs.size() + triples.size() + singles.size(); }
 };
 
 class PerceptronScorer : public Scorer {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "common/error.h"
 #include "segment/perceptron_scorer.h"
 #include "segment/unigram_scorer.h"
 

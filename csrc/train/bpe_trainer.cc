@@ -104,7 +104,7 @@ uint64_t PretokenCounter::total() const {
 
 std::vector<bpe::Merge> PretokenCounter::train(const BpeTrainOptions& options) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!han_pieces_.empty()) throw std::logic_error("call finish() before train()");
+  if (!han_pieces_.empty()) throw std::invalid_argument("call finish() before train()");
   return train_bpe(counts_, options);
 }
 

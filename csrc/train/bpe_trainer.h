@@ -33,7 +33,7 @@ class PretokenCounter {
   void add(const std::vector<std::string>& texts, size_t threads);
   // Cuts the pieces that hold Chinese into words (segment pre-tokenizer), on threads.
   void finish(size_t threads);
-  // Learns merges from the counts (call finish() first).
+  // Learns merges from the counts; std::invalid_argument if finish() has not been called.
   std::vector<bpe::Merge> train(const BpeTrainOptions& options) const;
   uint64_t total() const;
   size_t distinct() const;  // pre-tokens, counting each piece still to segment as one
