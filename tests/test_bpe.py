@@ -131,6 +131,55 @@ def test_long_pieces_use_the_same_merges(regex_tok):
     assert len(ids) <= 20 * len(half)
 
 
+def _reference_bpe(merges: list[tuple[int, int]], piece: bytes) -> list[int]:
+    """BPE as its definition says: merge the lowest ranked adjacent pair, leftmost first."""
+    rank = {pair: i for i, pair in enumerate(merges)}
+    sym = list(piece)
+    while len(sym) > 1:
+        ranks = [rank.get(pair, len(merges)) for pair in zip(sym, sym[1:])]
+        best = min(ranks)
+        if best == len(merges):
+            break
+        i = ranks.index(best)
+        sym[i : i + 2] = [256 + best]
+    return sym
+
+
+# Characters sharing lead and continuation bytes, so that random merges cross their edges.
+_BPE_CHARS = "中文字南京市长江大桥人民，。"
+
+
+@given(st.data())
+def test_encoding_equals_plain_bpe_under_any_merges(data):
+    # Encoding starts from whole characters and merges independent parts apart where that is
+    # provably the same; merges in random order (crossing characters before completing them,
+    # joining a space or a letter to a lead byte) must give exactly plain BPE's ids.
+    alphabet = _BPE_CHARS + " ab"
+    train = data.draw(st.text(alphabet, min_size=2, max_size=60)).encode()
+    sym, merges = list(train), []
+    for _ in range(data.draw(st.integers(0, 80))):
+        if len(sym) < 2:
+            break
+        i = data.draw(st.integers(0, len(sym) - 2))
+        pair = (sym[i], sym[i + 1])
+        if pair in merges:
+            continue
+        merges.append(pair)
+        new, out, k = 255 + len(merges), [], 0
+        while k < len(sym):  # apply the merge everywhere, as training does
+            if k + 1 < len(sym) and (sym[k], sym[k + 1]) == pair:
+                out.append(new)
+                k += 2
+            else:
+                out.append(sym[k])
+                k += 1
+        sym = out
+    tok = Tokenizer(_core.Tokenizer.from_merges(merges))
+    for text in [train.decode(), data.draw(st.text(alphabet, max_size=60))]:
+        expected = [i for piece in _core.regex_split(text) for i in _reference_bpe(merges, piece.encode())]
+        assert tok.encode(text) == expected
+
+
 def test_special_tokens(seg_tok):
     text = f"前文{EOD}后文"
     plain = seg_tok.encode(text)

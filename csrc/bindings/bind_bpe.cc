@@ -30,33 +30,39 @@ Tokenizer::Scratch& thread_scratch(const Tokenizer& tok) {
 }
 
 std::vector<uint32_t> encode_one(const Tokenizer& tok, const TextArg& t, bool allow_special,
-                                 std::vector<bpe::ByteRange>* offsets = nullptr) {
+                                 std::vector<ByteRange>* offsets = nullptr) {
   std::vector<uint32_t> ids;
   tok.encode(t.view(), allow_special, thread_scratch(tok), ids, offsets);
   return ids;
 }
 
 // Encodes texts on threads, each with a scratch (and cache) from the tokenizer's pool; results
-// in input order. Threads take chunks of neighbouring texts as they go, so an uneven batch
-// keeps both busy.
-std::vector<std::vector<uint32_t>> encode_many(const Tokenizer& tok, const std::vector<TextArg>& texts,
-                                               size_t threads, bool allow_special) {
+// in input order, a run of ids per chunk of texts. Threads take chunks of neighbouring texts as
+// they go, so an uneven batch keeps both busy.
+std::vector<IdRuns> encode_many(const Tokenizer& tok, const std::vector<TextArg>& texts, size_t threads,
+                                bool allow_special) {
   constexpr size_t kChunk = 16;
-  std::vector<std::vector<uint32_t>> out(texts.size());
-  size_t n = texts.size(), n_threads = thread_count(threads, (n + kChunk - 1) / kChunk);
+  const size_t n = texts.size(), n_chunks = (n + kChunk - 1) / kChunk;
+  std::vector<IdRuns> out(n_chunks);
+  size_t n_threads = thread_count(threads, n_chunks);
   std::atomic<size_t> next{0};
   parallel_for(n_threads, n_threads, [&](size_t) {
     Tokenizer::ScratchLease lease(tok);
-    for (size_t c; (c = next.fetch_add(kChunk)) < n;)
-      for (size_t i = c; i < std::min(n, c + kChunk); ++i)
-        tok.encode(texts[i].view(), allow_special, lease.get(), out[i]);
+    for (size_t c; (c = next.fetch_add(1)) < n_chunks;) {
+      IdRuns& r = out[c];
+      for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) {
+        size_t before = r.ids.size();
+        tok.encode(texts[i].view(), allow_special, lease.get(), r.ids);
+        r.add(before);
+      }
+    }
   });
   return out;
 }
 
 // Converts texts with the GIL held, then encodes them without it.
-std::vector<std::vector<uint32_t>> encode_iterable(const Tokenizer& tok, py::iterable texts,
-                                                   size_t threads, bool allow_special) {
+std::vector<IdRuns> encode_iterable(const Tokenizer& tok, py::iterable texts, size_t threads,
+                                    bool allow_special) {
   std::vector<TextArg> args;
   for (py::handle h : texts) args.emplace_back(h, "strict");
   py::gil_scoped_release release;
@@ -86,6 +92,17 @@ void bind_bpe(py::module_& m) {
             return std::const_pointer_cast<Tokenizer>(Tokenizer::load(path));
           },
           py::arg("path"))
+      .def_static(
+          "from_merges",
+          [](const std::vector<std::pair<uint32_t, uint32_t>>& merges, std::vector<std::string> special_tokens) {
+            std::vector<bpe::Merge> m;
+            for (auto [a, b] : merges) m.push_back({a, b});
+            return std::make_shared<Tokenizer>(bpe::PretokenizerKind::Regex, nullptr, std::move(m),
+                                               std::move(special_tokens));
+          },
+          py::arg("merges"), py::arg("special_tokens") = std::vector<std::string>{},
+          "A tokenizer with the regex pre-tokenizer and these merges ((a, b) id pairs, in rank "
+          "order): for tests, and for merges taken from elsewhere.")
       .def("save", &Tokenizer::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
       .def(
           "encode",
@@ -108,19 +125,8 @@ void bind_bpe(py::module_& m) {
       .def(
           "encode_batch_to_numpy",
           [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
-            auto ids = encode_iterable(tok, texts, threads, allow_special);
-            size_t total = 0;
-            for (auto& v : ids) total += v.size();
-            py::array_t<uint32_t> flat(total);
-            py::array_t<int64_t> lengths(ids.size());
-            auto f = flat.mutable_unchecked<1>();
-            auto l = lengths.mutable_unchecked<1>();
-            size_t at = 0;
-            for (size_t i = 0; i < ids.size(); ++i) {
-              l(i) = int64_t(ids[i].size());
-              for (uint32_t x : ids[i]) f(at++) = x;
-            }
-            return py::make_tuple(flat, lengths);
+            auto runs = encode_iterable(tok, texts, threads, allow_special);
+            return runs_to_numpy(runs.size(), [&](size_t c) -> const IdRuns& { return runs[c]; });
           },
           py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
       .def(
@@ -128,7 +134,7 @@ void bind_bpe(py::module_& m) {
           [](const Tokenizer& tok, py::handle text, bool allow_special) {
             TextArg t(text, "strict");
             std::vector<uint32_t> ids;
-            std::vector<bpe::ByteRange> offs;
+            std::vector<ByteRange> offs;
             Runes runes;
             {
               py::gil_scoped_release release;
@@ -199,7 +205,7 @@ void bind_bpe(py::module_& m) {
         TextArg t(text, "strict");
         Runes r;
         t.decode(r);
-        std::vector<bpe::ByteRange> pieces;
+        std::vector<ByteRange> pieces;
         bpe::regex_split(r.cps.data(), r.size(), pieces);
         py::list out;
         for (auto [b, e] : pieces) out.append(t.slice(r.offs[b], r.offs[e]));

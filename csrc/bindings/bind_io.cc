@@ -54,8 +54,7 @@ py::str wtf8_str(std::string_view bytes) {
 // What one chunk of lines gave: per document slot, its documents' ids end to end and their
 // lengths; and the bad records, as (line index in the batch, reason).
 struct ChunkResult {
-  std::vector<std::vector<uint32_t>> ids;
-  std::vector<std::vector<int64_t>> lengths;
+  std::vector<IdRuns> docs;  // by slot
   std::vector<std::pair<size_t, std::string>> bad;
 };
 
@@ -142,20 +141,20 @@ void bind_io(py::module_& m) {
             if (tok) lease.emplace(*tok);
             for (size_t c; (c = next.fetch_add(1)) < n_chunks;) {
               ChunkResult& out = results[c];
-              out.ids.resize(slots);
-              out.lengths.resize(slots);
+              out.docs.resize(slots);
               for (size_t i = chunk_start[c]; i < chunk_start[c + 1]; ++i) {
                 reader.read(views[i], too_long[i]);
                 for (const auto& reason : reader.bad()) out.bad.emplace_back(i, reason);
                 for (size_t k = 0; k < slots; ++k) {
                   const auto& text = reader.doc(k);
                   if (!text) continue;
-                  size_t before = out.ids[k].size();
+                  IdRuns& doc = out.docs[k];
+                  size_t before = doc.ids.size();
                   if (tok) {
-                    tok->encode(*text, allow_special, lease->get(), out.ids[k]);
-                    if (eod) out.ids[k].push_back(*eod);
+                    tok->encode(*text, allow_special, lease->get(), doc.ids);
+                    if (eod) doc.ids.push_back(*eod);
                   }
-                  out.lengths[k].push_back(int64_t(out.ids[k].size() - before));
+                  doc.add(before);
                 }
               }
             }
@@ -164,23 +163,14 @@ void bind_io(py::module_& m) {
 
         py::list docs;
         for (size_t k = 0; k < slots; ++k) {
-          size_t tokens = 0, count = 0;
-          for (const auto& r : results) tokens += r.ids[k].size(), count += r.lengths[k].size();
-          if (!tok) {
+          auto slot = [&](size_t c) -> const IdRuns& { return results[c].docs[k]; };
+          if (tok) {
+            docs.append(runs_to_numpy(n_chunks, slot));
+          } else {
+            size_t count = 0;
+            for (size_t c = 0; c < n_chunks; ++c) count += slot(c).lengths.size();
             docs.append(count);
-            continue;
           }
-          py::array_t<uint32_t> flat(tokens);
-          py::array_t<int64_t> lengths(count);
-          uint32_t* f = flat.mutable_data();
-          int64_t* l = lengths.mutable_data();
-          for (const auto& r : results) {
-            if (!r.ids[k].empty()) std::memcpy(f, r.ids[k].data(), r.ids[k].size() * sizeof(uint32_t));
-            if (!r.lengths[k].empty()) std::memcpy(l, r.lengths[k].data(), r.lengths[k].size() * sizeof(int64_t));
-            f += r.ids[k].size();
-            l += r.lengths[k].size();
-          }
-          docs.append(py::make_tuple(flat, lengths));
         }
         py::list bad;
         for (const auto& r : results)

@@ -71,10 +71,19 @@ py::list id_list(const uint32_t* ids, size_t n) {
   return out;
 }
 
-py::list id_lists(const std::vector<std::vector<uint32_t>>& ids) {
+py::list id_lists(const std::vector<IdRuns>& runs) {
   GcPause pause;
-  py::list out(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), id_list(ids[i].data(), ids[i].size()).release().ptr());
+  size_t n = 0;
+  for (const IdRuns& r : runs) n += r.lengths.size();
+  py::list out(n);
+  size_t i = 0;
+  for (const IdRuns& r : runs) {
+    const uint32_t* ids = r.ids.data();
+    for (int64_t len : r.lengths) {
+      PyList_SET_ITEM(out.ptr(), Py_ssize_t(i++), id_list(ids, size_t(len)).release().ptr());
+      ids += len;
+    }
+  }
   return out;
 }
 

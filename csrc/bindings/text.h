@@ -3,8 +3,10 @@
 // with errors="replace").
 #pragma once
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,7 +66,35 @@ class GcPause {
 // A Python list of ints (GIL held).
 py::list id_list(const uint32_t* ids, size_t n);
 
-// A Python list of lists of ints, built with the GC paused (GIL held).
-py::list id_lists(const std::vector<std::vector<uint32_t>>& ids);
+// Token ids of consecutive documents in one buffer (one allocation for many documents instead
+// of one each): their ids end to end, and each one's count.
+struct IdRuns {
+  std::vector<uint32_t> ids;
+  std::vector<int64_t> lengths;
+  void add(size_t ids_before) { lengths.push_back(int64_t(ids.size() - ids_before)); }
+};
+
+// A Python list with a list of ints per document of runs, in order, built with the GC paused
+// (GIL held).
+py::list id_lists(const std::vector<IdRuns>& runs);
+
+// runs(0) .. runs(n - 1) (each an IdRuns) end to end as numpy arrays: (ids uint32, lengths int64).
+template <typename Runs>
+py::tuple runs_to_numpy(size_t n, Runs&& runs) {
+  size_t tokens = 0, count = 0;
+  for (size_t c = 0; c < n; ++c) tokens += runs(c).ids.size(), count += runs(c).lengths.size();
+  py::array_t<uint32_t> flat(tokens);
+  py::array_t<int64_t> lengths(count);
+  uint32_t* f = flat.mutable_data();
+  int64_t* l = lengths.mutable_data();
+  for (size_t c = 0; c < n; ++c) {
+    const IdRuns& r = runs(c);
+    if (!r.ids.empty()) std::memcpy(f, r.ids.data(), r.ids.size() * sizeof(uint32_t));
+    if (!r.lengths.empty()) std::memcpy(l, r.lengths.data(), r.lengths.size() * sizeof(int64_t));
+    f += r.ids.size();
+    l += r.lengths.size();
+  }
+  return py::make_tuple(flat, lengths);
+}
 
 }  // namespace zhtok::bindings

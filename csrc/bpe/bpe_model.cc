@@ -1,5 +1,6 @@
 #include "bpe/bpe_model.h"
 
+#include <array>
 #include <cstring>
 #include <queue>
 
@@ -9,7 +10,7 @@ namespace zhtok::bpe {
 namespace {
 constexpr uint64_t kEmptyKey = ~0ULL;
 inline size_t hash_pair(uint64_t key) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 17); }
-// Pieces up to this many bytes use the quadratic scan (fast for short words); longer ones a
+// Pieces up to this many symbols use the quadratic scan (fast for short words); longer ones a
 // heap, so a megabyte without spaces stays O(n log n).
 constexpr size_t kShortPiece = 256;
 
@@ -54,6 +55,7 @@ BpeModel::BpeModel(std::vector<Merge> merges, const std::string& where) : merges
                               std::to_string(kMaxTokenBytes) + " bytes");
     bytes_.push_back(bytes_[a] + bytes_[b]);
   }
+  build_char_tokens();
 }
 
 uint32_t BpeModel::rank(uint32_t a, uint32_t b) const {
@@ -65,14 +67,132 @@ uint32_t BpeModel::rank(uint32_t a, uint32_t b) const {
   }
 }
 
+void BpeModel::build_char_tokens() {
+  // Why starting from a character's token gives the same ids. BPE on the character's three
+  // bytes alone passes through states S_0 (the bytes) .. S_k (one token t), firing ranks m_i.
+  // Inside a piece the character goes through the same states unless a merge across its edge
+  // fires first: one pairing some X with first(S_i) or last(S_i) with some Y. If all of those
+  // rank above m_i (a pair inside the character ready to fire), none is ever the lowest while
+  // the character is in parts, and whatever fires elsewhere meanwhile ranks <= m_i <= rank(t)
+  // < any merge using t (a merge uses only tokens made before it), so it fires the same way
+  // whether the character is in parts or already t. Which X and Y can occur is bounded by the
+  // neighbouring byte: a continuation byte on the left (another multi-byte character) or not,
+  // a lead byte on the right or not, nothing at a piece's edge.
+  const size_t n = num_tokens();
+  if (n >= (1u << 28)) return;  // ids share a word with four context bits
+  std::vector<std::array<uint32_t, 2>> as_right(n, {kNoRank, kNoRank}), as_left(n, {kNoRank, kNoRank});
+  for (uint32_t i = 0; i < merges_.size(); ++i) {
+    auto [a, b] = merges_[i];
+    int left_class = (static_cast<unsigned char>(bytes_[a].back()) & 0xC0) == 0x80;
+    int right_class = static_cast<unsigned char>(bytes_[b].front()) >= 0xC0;
+    as_right[b][left_class] = std::min(as_right[b][left_class], i);
+    as_left[a][right_class] = std::min(as_left[a][right_class], i);
+  }
+  char_tokens_.assign(1 << 16, 0);
+  for (uint32_t cp = 0x800; cp < 0x10000; ++cp) {
+    uint32_t sym[3] = {0xE0 | cp >> 12, 0x80 | (cp >> 6 & 0x3F), 0x80 | (cp & 0x3F)};
+    size_t len = 3;
+    uint32_t ok = 0xF;  // bits: left other, left continuation, right other, right lead
+    while (len > 1) {
+      uint32_t r0 = rank(sym[0], sym[1]), r1 = len == 3 ? rank(sym[1], sym[2]) : kNoRank;
+      uint32_t m = std::min(r0, r1);
+      if (m == kNoRank) break;
+      for (int c = 0; c < 2; ++c) {
+        if (as_right[sym[0]][c] < m) ok &= ~(1u << c);
+        if (as_left[sym[len - 1]][c] < m) ok &= ~(4u << c);
+      }
+      size_t at = r0 == m ? 0 : 1;
+      sym[at] = 256 + m;
+      if (at == 0 && len == 3) sym[1] = sym[2];
+      --len;
+    }
+    if (len == 1 && ok) char_tokens_[cp] = sym[0] | ok << 28;
+  }
+  std::vector<uint32_t> pairs;
+  for (const std::string& t : bytes_) {
+    const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+    for (size_t i = 0; i + 6 <= t.size(); ++i) {
+      auto whole = [&](size_t j) {
+        return (p[j] & 0xF0) == 0xE0 && (p[j + 1] & 0xC0) == 0x80 && (p[j + 2] & 0xC0) == 0x80;
+      };
+      if (whole(i) && whole(i + 3))
+        pairs.push_back(((p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu)) << 16 |
+                        ((p[i + 3] & 0x0Fu) << 12 | (p[i + 4] & 0x3Fu) << 6 | (p[i + 5] & 0x3Fu)));
+    }
+  }
+  size_t cap = 16;
+  while (cap < pairs.size() * 2) cap <<= 1;
+  adjacent_chars_.assign(cap, 0);
+  for (uint32_t key : pairs) {
+    size_t s = hash_pair(key) & (cap - 1);
+    while (adjacent_chars_[s] != 0 && adjacent_chars_[s] != key) s = (s + 1) & (cap - 1);
+    adjacent_chars_[s] = key;
+  }
+}
+
+uint32_t BpeModel::char_token_at(const unsigned char* p, size_t i, size_t n) const {
+  if ((p[i] & 0xF0) != 0xE0 || i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 ||
+      char_tokens_.empty())
+    return 0;
+  uint32_t e = char_tokens_[(p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu)];
+  bool left_ok = i == 0 || (e >> (28 + ((p[i - 1] & 0xC0) == 0x80)) & 1);
+  bool right_ok = i + 3 == n || (e >> (30 + (p[i + 3] >= 0xC0)) & 1);
+  return left_ok && right_ok ? e : 0;
+}
+
+bool BpeModel::adjacent_in_a_token(uint32_t left_cp, uint32_t right_cp) const {
+  uint32_t key = left_cp << 16 | right_cp;
+  size_t mask = adjacent_chars_.size() - 1;
+  for (size_t s = hash_pair(key) & mask;; s = (s + 1) & mask) {
+    if (adjacent_chars_[s] == key) return true;
+    if (adjacent_chars_[s] == 0) return false;
+  }
+}
+
 void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) const {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  if (n > kShortPiece) return encode_long(p, n, out);
+  const size_t n = text.size();
+  uint32_t stack[kShortPiece];
+  std::vector<uint32_t> heap;
+  uint32_t* sym = stack;
+  if (n > kShortPiece) {
+    heap.resize(n);
+    sym = heap.data();
+  }
+  // Symbols BPE starts from: bytes, and whole characters where char_tokens_ allows. Between
+  // two whole characters that no token holds side by side no merge can ever cross (it would
+  // make such a token), so the piece is merged as independent parts: short scans, and a part
+  // of one character is its token already.
+  size_t k = 0, part = 0;
+  auto merge_part = [&](size_t end) {
+    if (end - part == 1)
+      out.push_back(sym[part]);
+    else if (end - part <= kShortPiece)
+      merge_short(sym + part, end - part, out);
+    else
+      merge_long(std::vector<uint32_t>(sym + part, sym + end), out);
+    part = end;
+  };
+  uint32_t prev_cp = 0;  // the whole character just before, if any
+  for (size_t i = 0; i < n;) {
+    if (uint32_t e = char_token_at(p, i, n)) {
+      uint32_t cp = (p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
+      if (prev_cp && !adjacent_in_a_token(prev_cp, cp)) merge_part(k);
+      sym[k++] = e & 0x0FFFFFFFu;
+      prev_cp = cp;
+      i += 3;
+    } else {
+      sym[k++] = p[i++];
+      prev_cp = 0;
+    }
+  }
+  if (k > part) merge_part(k);
+}
+
+void BpeModel::merge_short(uint32_t* sym, size_t n, std::vector<uint32_t>& out) const {
   // As tiktoken does: the rank of each adjacent pair is kept, and a merge recomputes only the
   // two pairs it changes, so a step costs a scan of small integers, not n hash lookups.
-  uint32_t sym[kShortPiece], rk[kShortPiece];
-  for (size_t i = 0; i < n; ++i) sym[i] = p[i];
+  uint32_t rk[kShortPiece];
   for (size_t i = 0; i + 1 < n; ++i) rk[i] = rank(sym[i], sym[i + 1]);
   while (n > 1) {
     size_t at = lowest(rk, n - 1);
@@ -88,10 +208,10 @@ void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) c
   out.insert(out.end(), sym, sym + n);
 }
 
-void BpeModel::encode_long(const unsigned char* p, size_t n, std::vector<uint32_t>& out) const {
+void BpeModel::merge_long(std::vector<uint32_t> sym, std::vector<uint32_t>& out) const {
   // Symbols in a linked list; candidate merges in a heap keyed by (rank, position), checked
   // against the current list when popped.
-  std::vector<uint32_t> sym(p, p + n);
+  const size_t n = sym.size();
   std::vector<int64_t> prev(n), next(n);
   for (size_t i = 0; i < n; ++i) prev[i] = int64_t(i) - 1, next[i] = i + 1 < n ? int64_t(i + 1) : -1;
   using Cand = std::pair<uint64_t, uint32_t>;  // (rank << 32 | left position, right symbol id)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/binary_io.h"
+#include "common/utf8.h"
 
 namespace zhtok::bpe {
 
@@ -35,7 +36,13 @@ class BpeModel {
 
  private:
   uint32_t rank(uint32_t a, uint32_t b) const;  // merge index of (a, b), or kNoRank
-  void encode_long(const unsigned char* p, size_t n, std::vector<uint32_t>& out) const;
+  void build_char_tokens();
+  // The char_tokens_ entry of the three-byte character at p[i] if it may start as one token
+  // there (its neighbours are p[i - 1] and p[i + 3], inside p[0..n)), else 0.
+  uint32_t char_token_at(const unsigned char* p, size_t i, size_t n) const;
+  bool adjacent_in_a_token(uint32_t left_cp, uint32_t right_cp) const;
+  void merge_short(uint32_t* sym, size_t n, std::vector<uint32_t>& out) const;  // n <= kShortPiece
+  void merge_long(std::vector<uint32_t> sym, std::vector<uint32_t>& out) const;
 
   static constexpr uint32_t kNoRank = 0xFFFFFFFFu;
   std::vector<Merge> merges_;
@@ -50,6 +57,15 @@ class BpeModel {
   std::vector<uint32_t> byte_pairs_;  // rank of two bytes, by a << 8 | b: the first merges of
                                       // every piece, without probing
   size_t mask_ = 0;
+  // Three-byte characters (CJK, their punctuation, full-width forms: most of Chinese text)
+  // start as their own token instead of three bytes where that provably gives the same ids:
+  // BPE on them then merges a third as many symbols. By the character's 16 payload bits: its
+  // token, and in the top bits the contexts where starting from it is exact (see
+  // build_char_tokens); 0 if none.
+  std::vector<uint32_t> char_tokens_;
+  // Pairs of three-byte characters (left << 16 | right) that some token holds side by side;
+  // open addressing, 0 = empty.
+  std::vector<uint32_t> adjacent_chars_;
 };
 
 }  // namespace zhtok::bpe

@@ -30,8 +30,6 @@ bool is_letter(char32_t c);
 bool is_number(char32_t c);
 bool is_white_space(char32_t c);
 
-using ByteRange = std::pair<uint32_t, uint32_t>;  // [begin, end) byte offsets
-
 // Pieces of runes [0, n) by the regex, as rune ranges appended to out.
 void regex_split(const char32_t* cps, size_t n, std::vector<ByteRange>& out);
 

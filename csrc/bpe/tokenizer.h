@@ -30,7 +30,7 @@ class Tokenizer {
   struct Scratch {
     Pretokenizer::Scratch pre;
     std::vector<Pretokenizer::Piece> pieces;
-    std::vector<ByteRange> words;
+    std::vector<ByteRange> words;  // of a cut piece
     PieceCache cache;       // regex piece -> ids
     PieceCache word_cache;  // word of a cut piece -> ids (apart: a piece's ids depend on its cut)
   };

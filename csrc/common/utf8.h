@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace zhtok {
@@ -13,6 +14,8 @@ enum class InvalidUtf8 {
   Fail,     // throw an Input error naming the byte offset
   Replace,  // decode each bad byte as U+FFFD, keeping its original byte span
 };
+
+using ByteRange = std::pair<uint32_t, uint32_t>;  // [begin, end) byte offsets
 
 struct Runes {
   std::vector<char32_t> cps;   // code points

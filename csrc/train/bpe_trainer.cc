@@ -69,7 +69,7 @@ void PretokenCounter::finish(size_t threads) {
   std::vector<uint64_t> added(threads, 0);
   run_threads(threads, [&](size_t t) {
     bpe::Pretokenizer::Scratch scratch;
-    std::vector<bpe::ByteRange> words;
+    std::vector<ByteRange> words;
     for (size_t i = t; i < todo.size(); i += threads) {
       auto [piece, count] = todo[i];
       words.clear();
