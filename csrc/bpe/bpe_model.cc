@@ -122,11 +122,12 @@ void BpeModel::build_char_tokens() {
   }
   size_t cap = 16;
   while (cap < pairs.size() * 2) cap <<= 1;
-  adjacent_chars_.assign(cap, 0);
+  adjacent_chars_.assign(cap, CharPair{0, kNoRank});
   for (uint32_t key : pairs) {
     size_t s = hash_pair(key) & (cap - 1);
-    while (adjacent_chars_[s] != 0 && adjacent_chars_[s] != key) s = (s + 1) & (cap - 1);
-    adjacent_chars_[s] = key;
+    while (adjacent_chars_[s].key != 0 && adjacent_chars_[s].key != key) s = (s + 1) & (cap - 1);
+    uint32_t left = char_tokens_[key >> 16] & 0x0FFFFFFFu, right = char_tokens_[key & 0xFFFF] & 0x0FFFFFFFu;
+    adjacent_chars_[s] = CharPair{key, left && right ? rank(left, right) : kNoRank};
   }
 }
 
@@ -140,24 +141,25 @@ uint32_t BpeModel::char_token_at(const unsigned char* p, size_t i, size_t n) con
   return left_ok && right_ok ? e : 0;
 }
 
-bool BpeModel::adjacent_in_a_token(uint32_t left_cp, uint32_t right_cp) const {
+uint32_t BpeModel::char_pair_rank(uint32_t left_cp, uint32_t right_cp) const {
   uint32_t key = left_cp << 16 | right_cp;
   size_t mask = adjacent_chars_.size() - 1;
   for (size_t s = hash_pair(key) & mask;; s = (s + 1) & mask) {
-    if (adjacent_chars_[s] == key) return true;
-    if (adjacent_chars_[s] == 0) return false;
+    if (adjacent_chars_[s].key == key) return adjacent_chars_[s].rank;
+    if (adjacent_chars_[s].key == 0) return kApart;
   }
 }
 
 void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) const {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
-  uint32_t stack[kShortPiece];
+  uint32_t stack[2][kShortPiece];
   std::vector<uint32_t> heap;
-  uint32_t* sym = stack;
+  uint32_t *sym = stack[0], *rk = stack[1];  // symbols, and the rank of each with the next
   if (n > kShortPiece) {
-    heap.resize(n);
+    heap.resize(2 * n);
     sym = heap.data();
+    rk = sym + n;
   }
   // Symbols BPE starts from: bytes, and whole characters where char_tokens_ allows. Between
   // two whole characters that no token holds side by side no merge can ever cross (it would
@@ -168,7 +170,7 @@ void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) c
     if (end - part == 1)
       out.push_back(sym[part]);
     else if (end - part <= kShortPiece)
-      merge_short(sym + part, end - part, out);
+      merge_short(sym + part, rk + part, end - part, out);
     else
       merge_long(std::vector<uint32_t>(sym + part, sym + end), out);
     part = end;
@@ -177,30 +179,41 @@ void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) c
   for (size_t i = 0; i < n;) {
     if (uint32_t e = char_token_at(p, i, n)) {
       uint32_t cp = (p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
-      if (prev_cp && !adjacent_in_a_token(prev_cp, cp)) merge_part(k);
-      sym[k++] = e & 0x0FFFFFFFu;
+      sym[k] = e & 0x0FFFFFFFu;
+      if (prev_cp) {
+        // The pair's rank comes with the answer to whether the two may ever join.
+        uint32_t r = char_pair_rank(prev_cp, cp);
+        if (r == kApart)
+          merge_part(k);
+        else
+          rk[k - 1] = r;
+      } else if (k > part) {
+        rk[k - 1] = rank(sym[k - 1], sym[k]);
+      }
+      ++k;
       prev_cp = cp;
       i += 3;
     } else {
-      sym[k++] = p[i++];
+      sym[k] = p[i++];
+      if (k > part) rk[k - 1] = rank(sym[k - 1], sym[k]);
+      ++k;
       prev_cp = 0;
     }
   }
   if (k > part) merge_part(k);
 }
 
-void BpeModel::merge_short(uint32_t* sym, size_t n, std::vector<uint32_t>& out) const {
+void BpeModel::merge_short(uint32_t* sym, uint32_t* rk, size_t n, std::vector<uint32_t>& out) const {
   // As tiktoken does: the rank of each adjacent pair is kept, and a merge recomputes only the
   // two pairs it changes, so a step costs a scan of small integers, not n hash lookups.
-  uint32_t rk[kShortPiece];
-  for (size_t i = 0; i + 1 < n; ++i) rk[i] = rank(sym[i], sym[i + 1]);
   while (n > 1) {
     size_t at = lowest(rk, n - 1);
     uint32_t best = rk[at];
     if (best == kNoRank) break;
     sym[at] = 256 + best;
-    std::memmove(sym + at + 1, sym + at + 2, (n - at - 2) * sizeof(uint32_t));
-    std::memmove(rk + at + 1, rk + at + 2, (n - at - 2) * sizeof(uint32_t));
+    size_t tail = n - at - 2;  // symbols after the pair; one pair fewer than that after it
+    std::memmove(sym + at + 1, sym + at + 2, tail * sizeof(uint32_t));
+    if (tail > 1) std::memmove(rk + at + 1, rk + at + 2, (tail - 1) * sizeof(uint32_t));
     --n;
     if (at + 1 < n) rk[at] = rank(sym[at], sym[at + 1]);
     if (at > 0) rk[at - 1] = rank(sym[at - 1], sym[at]);

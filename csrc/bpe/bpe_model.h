@@ -40,8 +40,13 @@ class BpeModel {
   // The char_tokens_ entry of the three-byte character at p[i] if it may start as one token
   // there (its neighbours are p[i - 1] and p[i + 3], inside p[0..n)), else 0.
   uint32_t char_token_at(const unsigned char* p, size_t i, size_t n) const;
-  bool adjacent_in_a_token(uint32_t left_cp, uint32_t right_cp) const;
-  void merge_short(uint32_t* sym, size_t n, std::vector<uint32_t>& out) const;  // n <= kShortPiece
+  // The rank of merging the two characters' tokens (kNoRank if none), or kApart if no token
+  // holds them side by side.
+  uint32_t char_pair_rank(uint32_t left_cp, uint32_t right_cp) const;
+  static constexpr uint32_t kApart = 0xFFFFFFFEu;
+  // BPE on sym[0..n), n <= kShortPiece, rk[i] the rank of (sym[i], sym[i + 1]); both are
+  // overwritten.
+  void merge_short(uint32_t* sym, uint32_t* rk, size_t n, std::vector<uint32_t>& out) const;
   void merge_long(std::vector<uint32_t> sym, std::vector<uint32_t>& out) const;
 
   static constexpr uint32_t kNoRank = 0xFFFFFFFFu;
@@ -63,9 +68,12 @@ class BpeModel {
   // token, and in the top bits the contexts where starting from it is exact (see
   // build_char_tokens); 0 if none.
   std::vector<uint32_t> char_tokens_;
-  // Pairs of three-byte characters (left << 16 | right) that some token holds side by side;
-  // open addressing, 0 = empty.
-  std::vector<uint32_t> adjacent_chars_;
+  // Pairs of three-byte characters (key left << 16 | right) that some token holds side by side,
+  // with the rank of merging their tokens; open addressing, key 0 = empty.
+  struct CharPair {
+    uint32_t key, rank;
+  };
+  std::vector<CharPair> adjacent_chars_;
 };
 
 }  // namespace zhtok::bpe
