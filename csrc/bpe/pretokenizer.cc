@@ -122,10 +122,9 @@ void Pretokenizer::pieces(std::string_view text, Scratch& s, std::vector<Piece>&
   }
 }
 
-void Pretokenizer::cut_piece(std::string_view piece, Scratch& s, std::vector<ByteRange>& out) const {
-  Runes r;
-  decode_utf8(piece, r, InvalidUtf8::Fail, /*allow_surrogates=*/true);
-  cut_words(piece, r, 0, uint32_t(r.size()), s, out, /*use_cache=*/false);
+void Pretokenizer::cut_piece(std::string_view text, const Piece& piece, Scratch& s,
+                             std::vector<ByteRange>& out) const {
+  cut_words(text, s.runes, piece.rune_begin, piece.rune_end, s, out, /*use_cache=*/false);
 }
 
 void Pretokenizer::split(std::string_view text, Scratch& s, std::vector<ByteRange>& out,
@@ -142,14 +141,13 @@ void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, 
                              Scratch& s, std::vector<ByteRange>& out, bool use_cache) const {
   // The whole piece is segmented: a leading mark (say "，" before "中国") comes out as a word
   // of its own, where attached it would merge across a word boundary.
-  std::string key(text.substr(r.offs[b], r.offs[e] - r.offs[b]));
+  std::string key;
+  if (use_cache) key.assign(text.substr(r.offs[b], r.offs[e] - r.offs[b]));
   auto it = use_cache ? s.cut_cache.find(key) : s.cut_cache.end();
   std::vector<uint32_t> fresh;
   if (it == s.cut_cache.end()) {
-    Runes piece;
-    piece.cps.assign(r.cps.begin() + b, r.cps.begin() + e);
-    piece.offs.assign(piece.cps.size() + 1, 0);
-    for (const segment::Span& w : segmenter_->segment(piece)) fresh.push_back(w.end);
+    s.piece.cps.assign(r.cps.begin() + b, r.cps.begin() + e);  // the segmenter reads runes only
+    for (const segment::Span& w : segmenter_->segment(s.piece)) fresh.push_back(w.end);
     if (use_cache) {
       if (s.cut_cache.size() > (1u << 18)) s.cut_cache.clear();  // bounded memory
       it = s.cut_cache.emplace(std::move(key), fresh).first;

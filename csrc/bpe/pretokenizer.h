@@ -51,6 +51,7 @@ class Pretokenizer {
     std::vector<ByteRange> pieces;
     std::vector<Piece> marked;
     std::unordered_map<std::string, std::vector<uint32_t>> cut_cache;  // piece -> word ends
+    Runes piece;  // the piece being cut
   };
   // Pre-tokens of text (UTF-8, or WTF-8 with lone surrogates) as byte ranges, in order, covering
   // it exactly. Safe to call from many threads with one Scratch each.
@@ -61,8 +62,10 @@ class Pretokenizer {
   // The two steps of split(), for callers that cache whole pieces (the encoder): the regex
   // pieces of text ...
   void pieces(std::string_view text, Scratch& scratch, std::vector<Piece>& out) const;
-  // ... and the words of one piece that must be cut, as byte ranges within the piece.
-  void cut_piece(std::string_view piece, Scratch& scratch, std::vector<ByteRange>& out) const;
+  // ... and the words of one of them that must be cut, as byte ranges in text (scratch as
+  // pieces() left it).
+  void cut_piece(std::string_view text, const Piece& piece, Scratch& scratch,
+                 std::vector<ByteRange>& out) const;
 
   PretokenizerKind kind() const { return kind_; }
   const std::shared_ptr<const segment::SegModel>& seg_model() const { return seg_model_; }

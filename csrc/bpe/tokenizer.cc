@@ -47,7 +47,8 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
       s.word_cache.insert(word, out.data() + at, out.size() - at);
     }
   };
-  for (const auto& [b, e, rb, re, cut] : s.pieces) {
+  for (const Pretokenizer::Piece& pc : s.pieces) {
+    const auto [b, e, rb, re, cut] = pc;
     std::string_view piece = text.substr(b, e - b);
     size_t before = out.size();
     size_t count = 0;
@@ -56,8 +57,8 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
     } else {
       if (cut) {
         s.words.clear();
-        pre_.cut_piece(piece, s.pre, s.words);
-        for (auto [wb, we] : s.words) encode_word(piece.substr(wb, we - wb));
+        pre_.cut_piece(text, pc, s.pre, s.words);
+        for (auto [wb, we] : s.words) encode_word(text.substr(wb, we - wb));
       } else {
         model_.encode_piece(piece, out);
       }
