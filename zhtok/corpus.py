@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from .errors import InputError
 
@@ -158,16 +158,19 @@ class CorpusReader:
         """(line number, the line without its LF or CRLF) up to byte end; None for a line over
         the limit."""
         limit, lineno = self.max_line_bytes, 0
-        for lines, _ in self._blocks(f, path, start, end):
+        for lines, _, _ in self._blocks(f, path, start, end):
             for raw in lines:
                 lineno += 1
                 yield lineno, None if raw is None or len(raw) > limit else raw
 
-    def _blocks(self, f: BinaryIO, path: str, start: int, end: int | None) -> Iterator[tuple[list, int]]:
-        """The lines up to byte end, a list per block read, with the bytes they took: each
-        without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None for a
-        line known to be over the limit, dropped as it came so that memory stays within the
-        limit. Callers check the limit on the others.
+    def _blocks(self, f: BinaryIO, path: str, start: int, end: int | None,
+                split: bool = True) -> Iterator[tuple[list, int, int]]:
+        """The lines up to byte end, a list per block read, with the bytes and lines they took:
+        each without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None
+        for a line known to be over the limit, dropped as it came so that memory stays within
+        the limit. Callers check the limit on the others. With split=False a block's lines
+        after its first stay together in one bytes, joined by LF, for a reader that splits them
+        itself (the core does: a million bytes objects cost more than encoding them).
         Blocks are split in C, CRs dropped by one replace: nothing is done per line in Python."""
         keep = self.max_line_bytes + 1  # bytes of a line worth keeping: the limit, plus a CR to drop
         left = None if end is None else end - start
@@ -187,19 +190,25 @@ class CorpusReader:
                 if head or dropping:  # a last line without a newline
                     if end is not None and end < os.fstat(f.fileno()).st_size:
                         raise InputError(f"{path}: byte {end} is not at a line start: the file changed while it was read")
-                    yield [None if dropping else b"".join(head)], head_len + 1
+                    yield [None if dropping else b"".join(head)], head_len + 1, 1
                 return
             lf_first = block.startswith(b"\n")  # the CR of this line end, if any, is in head
-            lines = block.replace(b"\r\n", b"\n").split(b"\n")
-            tail = lines.pop()  # after the block's last newline: the start of the next line
-            if lines:
+            text = block.replace(b"\r\n", b"\n")
+            lf1, lf2 = text.find(b"\n"), text.rfind(b"\n")
+            tail = text[lf2 + 1:]  # after the block's last newline: the start of the next line
+            if lf1 >= 0:
+                if split:
+                    lines, count = text[:lf2].split(b"\n"), None
+                else:  # the first line apart (it may continue a line of earlier blocks)
+                    lines = [text[:lf1]] + ([text[lf1 + 1:lf2]] if lf2 > lf1 else [])
+                    count = 1 + (text.count(b"\n", lf1 + 1, lf2) + 1 if lf2 > lf1 else 0)
                 if dropping or head_len + len(lines[0]) > keep:
                     lines[0] = None
                 elif head:
                     joined = b"".join(head) + lines[0]
                     lines[0] = joined[:-1] if lf_first and joined.endswith(b"\r") else joined
                 head, head_len, dropping = [], 0, False
-                yield lines, len(block) - len(tail)
+                yield lines, len(block) - len(tail), len(lines) if count is None else count
             if not dropping and tail:
                 head_len += len(tail)
                 if head_len > keep:
@@ -219,22 +228,34 @@ class CorpusReader:
                 if start:
                     f.seek(start)
                 batch: list = []
-                size, lineno = 0, 0
-                for lines, nbytes in self._blocks(f, path, start, end):
+                size, count, lineno = 0, 0, 0  # a line counts its bytes and its LF
+                for lines, nbytes, nlines in self._blocks(f, path, start, end, split=False):
                     if size + nbytes < batch_bytes:
                         batch += lines
                         size += nbytes
-                    else:  # the batch fills up in this block: find the line where
-                        for raw in lines:
-                            batch.append(raw)
-                            size += 1 if raw is None else len(raw) + 1
-                            if size >= batch_bytes:
-                                yield LineBatch(index, path, jsonl, lineno + 1, batch)
-                                lineno += len(batch)
-                                batch, size = [], 0
+                        count += nlines
+                        continue
+                    for item in lines:  # the batch fills up in this block: find the line where
+                        while item is not None and size + len(item) + 1 >= batch_bytes:
+                            cut = item.find(b"\n", max(0, batch_bytes - size - 1))
+                            if cut < 0:
+                                break  # at the item's last line
+                            batch.append(item[:cut])
+                            count += item.count(b"\n", 0, cut) + 1
+                            yield LineBatch(index, path, jsonl, lineno + 1, batch, count)
+                            lineno += count
+                            batch, size, count = [], 0, 0
+                            item = item[cut + 1:]
+                        batch.append(item)
+                        count += 1 if item is None else item.count(b"\n") + 1
+                        size += 1 if item is None else len(item) + 1
+                        if size >= batch_bytes:
+                            yield LineBatch(index, path, jsonl, lineno + 1, batch, count)
+                            lineno += count
+                            batch, size, count = [], 0, 0
                 if batch:
-                    yield LineBatch(index, path, jsonl, lineno + 1, batch)
-                    lineno += len(batch)
+                    yield LineBatch(index, path, jsonl, lineno + 1, batch, count)
+                    lineno += count
                 self.stats.lines += lineno
 
     def _json_docs(self, path: str, lineno: int, line: str) -> Iterator[tuple[str, int, str, str]]:
@@ -259,18 +280,20 @@ class CorpusReader:
 
 @dataclass(frozen=True)
 class LineBatch:
-    """Lines of one file as CorpusReader.line_batches reads them: bytes without the LF (and the
-    CR of a CRLF), or None for a line dropped as over the limit."""
+    """Lines of one file as CorpusReader.line_batches reads them: each item of lines is bytes
+    holding one or more lines, joined by LF (without their LF, and the CR of a CRLF), or None
+    for one line dropped as over the limit."""
     file_index: int
     path: str
     jsonl: bool
-    first_line: int  # the line number of lines[0]
+    first_line: int  # the line number of the first line
     lines: list
+    count: int  # of lines
 
     @property
     def position(self) -> tuple[int, int]:
         """(file index, line) of the batch's last line."""
-        return self.file_index, self.first_line + len(self.lines) - 1
+        return self.file_index, self.first_line + self.count - 1
 
 
 def text_batches(reader: CorpusReader, batch_bytes: int) -> Iterator[list[str]]:
@@ -289,23 +312,38 @@ def text_batches(reader: CorpusReader, batch_bytes: int) -> Iterator[list[str]]:
 
 def prefetch(it: Iterator, depth: int = 4) -> Iterator:
     """Runs it on a background thread: reading and parsing overlap with the consumer's work
-    (encoding or counting, which release the GIL)."""
+    (encoding or counting, which release the GIL). When the consumer stops early (an error,
+    a break), the thread stops too, after the item it is on."""
     q: queue.Queue = queue.Queue(depth)
     done = object()
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def run() -> None:
         try:
             for item in it:
-                q.put(item)
-            q.put(done)
+                if not put(item):
+                    return
+            put(done)
         except BaseException as e:  # re-raised in the consumer
-            q.put(e)
+            put(e)
 
     threading.Thread(target=run, daemon=True).start()
-    while True:
-        item = q.get()
-        if item is done:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -235,7 +235,9 @@ def encode_corpus(
     reader = CorpusReader(paths, keys, on_error)
     last_show = 0.0
     try:
-        for docs, position in encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to):
+        # Encoding runs a batch ahead on its own thread: writing and checkpointing a batch (an
+        # fsync) would otherwise leave the encoding threads idle.
+        for docs, position in prefetch(encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to), 1):
             documents, tokens = write_docs(writers, docs)
             summary.documents += documents
             summary.tokens += tokens

@@ -63,7 +63,7 @@ _COPY_CHUNK = 1 << 24  # tokens per write when copying a dataset
 # Document lengths held in memory before they are appended to the lengths file, and read back
 # at a time to write the index: memory stays the same whatever the corpus size (8.3 million
 # documents held 66 MB of lengths, and writing their index 200 MB more).
-_LENGTHS_CHUNK = 1 << 20
+_LENGTHS_CHUNK = 1 << 18
 
 
 def dtype_for_vocab(vocab_size: int) -> np.dtype:
@@ -331,17 +331,18 @@ class IndexedDatasetWriter:
         with open(self._idx_tmp, "wb") as f:
             f.write(header)
             for chunk in self._length_chunks(n):
-                f.write(chunk.astype("<i4").tobytes())
+                f.write(memoryview(chunk.astype("<i4")))
             offset = 0
             for chunk in self._length_chunks(n):
-                ends = np.cumsum(chunk, dtype=np.int64)
-                pointers = np.empty(chunk.size, dtype="<i8")
-                pointers[0] = offset
-                pointers[1:] = offset + ends[:-1]
-                f.write((pointers * self.dtype.itemsize).astype("<i8").tobytes())
-                offset += int(ends[-1])
+                pointers = np.empty(chunk.size, dtype=np.int64)  # one array, changed in place
+                pointers[0] = 0
+                np.cumsum(chunk[:-1], out=pointers[1:])
+                pointers += offset
+                offset = int(pointers[-1] + chunk[-1])
+                pointers *= self.dtype.itemsize
+                f.write(memoryview(pointers.astype("<i8", copy=False)))
             for start in range(0, n + 1, _LENGTHS_CHUNK):
-                f.write(np.arange(start, min(n + 1, start + _LENGTHS_CHUNK), dtype="<i8").tobytes())
+                f.write(memoryview(np.arange(start, min(n + 1, start + _LENGTHS_CHUNK), dtype="<i8")))
             f.flush()
             os.fsync(f.fileno())
 

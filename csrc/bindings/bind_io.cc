@@ -107,20 +107,30 @@ void bind_io(py::module_& m) {
 
         // The lines as views: the tuple keeps the bytes objects alive without the GIL.
         py::tuple held(lines);
-        const size_t n = held.size();
-        std::vector<std::string_view> views(n);
-        std::vector<bool> too_long(n, false);
+        std::vector<std::string_view> views;
+        std::vector<bool> too_long;
+        for (py::handle h : held) {
+          PyObject* item = h.ptr();
+          if (item == Py_None) {
+            views.emplace_back();
+            too_long.push_back(true);
+            continue;
+          }
+          if (!PyBytes_Check(item))
+            throw py::type_error(std::string("lines must be bytes or None, not ") + Py_TYPE(item)->tp_name);
+          std::string_view rest(PyBytes_AS_STRING(item), size_t(PyBytes_GET_SIZE(item)));
+          for (;;) {  // an item may hold several lines, joined by LF
+            size_t lf = rest.find('\n');
+            views.push_back(rest.substr(0, lf));
+            too_long.push_back(false);
+            if (lf == std::string_view::npos) break;
+            rest.remove_prefix(lf + 1);
+          }
+        }
+        const size_t n = views.size();
         std::vector<size_t> chunk_start{0};
         size_t chunk_bytes = 0;
         for (size_t i = 0; i < n; ++i) {
-          PyObject* item = held[i].ptr();
-          if (item == Py_None) {
-            too_long[i] = true;
-          } else if (PyBytes_Check(item)) {
-            views[i] = std::string_view(PyBytes_AS_STRING(item), size_t(PyBytes_GET_SIZE(item)));
-          } else {
-            throw py::type_error(std::string("lines must be bytes or None, not ") + Py_TYPE(item)->tp_name);
-          }
           chunk_bytes += views[i].size() + 1;
           if (chunk_bytes >= kChunkBytes && i + 1 < n) {
             chunk_start.push_back(i + 1);
@@ -181,11 +191,11 @@ void bind_io(py::module_& m) {
       py::arg("max_line_bytes"), py::arg("too_long_reason"), py::arg("eod") = py::none(),
       py::arg("threads") = 0, py::arg("allow_special") = false,
       "Reads a batch of corpus lines as zhtok.corpus.CorpusReader does and encodes their\n"
-      "documents, on threads without the GIL. lines: bytes without the LF (and the CR of a\n"
-      "CRLF), or None for a line dropped as too long; keys: the JSON keys of a .jsonl file, or\n"
+      "documents, on threads without the GIL. lines: bytes holding one or more lines joined by\n"
+      "LF (without their LF, and the CR of a CRLF), or None for a line dropped as too long; keys: the JSON keys of a .jsonl file, or\n"
       "None for a .txt file (a line is a document). Returns (docs, bad): docs has a slot per key\n"
       "(one for .txt), each (ids uint32, lengths int64) of its documents in order, eod appended\n"
-      "to each; without a tokenizer only the documents' count. bad: (line index, reason) in order.");
+      "to each; without a tokenizer only the documents' count. bad: (line index in the batch, reason) in order.");
 }
 
 }  // namespace zhtok::bindings
