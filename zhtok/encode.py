@@ -147,7 +147,7 @@ def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: 
     reads bytes. Bad records go to the reader (which raises at the first with on_error="fail").
     Batches up to skip_to (written by an interrupted run) are only checked, for their bad
     records, and not yielded."""
-    for batch in prefetch(reader.line_batches(batch_bytes)):
+    for batch in prefetch(reader.line_batches(batch_bytes), 2):
         skip = batch.position <= skip_to
         docs, bad = _core.encode_lines(
             batch.lines, keys if batch.jsonl else None, None if skip else tok._core,

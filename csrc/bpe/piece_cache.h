@@ -55,8 +55,10 @@ class PieceCache {
     ++used_;
   }
 
+  // Empties the cache but keeps its memory: a full cache is refilled at the same size, so
+  // memory stops growing once it first fills.
   void clear() {
-    slots_.clear();
+    std::fill(slots_.begin(), slots_.end(), Slot{});
     arena_.clear();
     used_ = 0;
   }
