@@ -180,6 +180,14 @@ def test_encoding_equals_plain_bpe_under_any_merges(data):
         assert tok.encode(text) == expected
 
 
+def test_merges_that_cannot_be_built_are_refused():
+    with pytest.raises(FormatError, match="merge 0 uses id 300, which is not made yet"):
+        _core.Tokenizer.from_merges([(300, 1)])
+    with pytest.raises(FormatError, match="merge 1 repeats an earlier merge"):
+        _core.Tokenizer.from_merges([(97, 98), (97, 98)])
+    assert _core.Tokenizer.from_merges([(97, 98)]).encode("abab") == [256, 256]
+
+
 def test_special_tokens(seg_tok):
     text = f"前文{EOD}后文"
     plain = seg_tok.encode(text)
