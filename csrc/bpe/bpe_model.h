@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "common/binary_io.h"
-#include "common/utf8.h"
 
 namespace zhtok::bpe {
 

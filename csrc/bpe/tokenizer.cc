@@ -36,17 +36,6 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
                              std::vector<uint32_t>& out, std::vector<ByteRange>* offsets) const {
   s.pieces.clear();
   pre_.pieces(text, s.pre, s.pieces);
-  // Most clauses are new, but their words are not: BPE runs once per distinct word.
-  auto encode_word = [&](std::string_view word) {
-    size_t n = 0;
-    if (const uint32_t* ids = s.word_cache.find(word, n)) {
-      out.insert(out.end(), ids, ids + n);
-    } else {
-      size_t at = out.size();
-      model_.encode_piece(word, out);
-      s.word_cache.insert(word, out.data() + at, out.size() - at);
-    }
-  };
   for (const Pretokenizer::Piece& pc : s.pieces) {
     const auto [b, e, rb, re, cut] = pc;
     std::string_view piece = text.substr(b, e - b);
@@ -58,7 +47,18 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
       if (cut) {
         s.words.clear();
         pre_.cut_piece(text, pc, s.pre, s.words);
-        for (auto [wb, we] : s.words) encode_word(text.substr(wb, we - wb));
+        // Most clauses are new, but their words are not: BPE runs once per distinct word.
+        for (auto [wb, we] : s.words) {
+          std::string_view word = text.substr(wb, we - wb);
+          size_t n = 0;
+          if (const uint32_t* ids = s.word_cache.find(word, n)) {
+            out.insert(out.end(), ids, ids + n);
+          } else {
+            size_t at = out.size();
+            model_.encode_piece(word, out);
+            s.word_cache.insert(word, out.data() + at, out.size() - at);
+          }
+        }
       } else {
         model_.encode_piece(piece, out);
       }
