@@ -139,8 +139,8 @@ def check_keys(paths: list[str], keys: list[str]) -> None:
                          f"which is not among the keys {keys}: add --json-key text")
 
 
-def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
-                    batch_bytes: int, skip_to: tuple[int, int] = (-1, 0)) -> Iterator[tuple[dict, tuple[int, int]]]:
+def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
+                     batch_bytes: int, skip_to: tuple[int, int]) -> Iterator[tuple[dict, tuple[int, int]]]:
     """The documents of reader, a batch at a time, as {key: (ids, lengths)} (eod, if not None,
     ending each document) with the (file index, line) reached. The lines are parsed, checked
     and encoded in the core on ``threads`` threads without the GIL; the reading thread only
@@ -158,6 +158,14 @@ def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: 
         reader.stats.records += sum(d if skip else len(d[1]) for d in docs)  # skip: counts only
         if not skip:
             yield dict(zip(keys if batch.jsonl else ["text"], docs)), batch.position
+
+
+def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
+                    batch_bytes: int, skip_to: tuple[int, int] = (-1, 0)) -> Iterator[tuple[dict, tuple[int, int]]]:
+    """The documents of reader, a batch at a time (see _encoded_batches). Encoding runs a batch
+    ahead on its own thread: writing and checkpointing a batch (an fsync) would otherwise leave
+    the encoding threads idle."""
+    return prefetch(_encoded_batches(reader, tok, keys, eod, threads, batch_bytes, skip_to), 1)
 
 
 def write_docs(writers: dict, docs: dict) -> tuple[int, int]:
@@ -235,9 +243,7 @@ def encode_corpus(
     reader = CorpusReader(paths, keys, on_error)
     last_show = 0.0
     try:
-        # Encoding runs a batch ahead on its own thread: writing and checkpointing a batch (an
-        # fsync) would otherwise leave the encoding threads idle.
-        for docs, position in prefetch(encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to), 1):
+        for docs, position in encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to):
             documents, tokens = write_docs(writers, docs)
             summary.documents += documents
             summary.tokens += tokens
