@@ -1,5 +1,6 @@
 #include "bpe/bpe_model.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <queue>
@@ -120,6 +121,8 @@ void BpeModel::build_char_tokens() {
                         ((p[i + 3] & 0x0Fu) << 12 | (p[i + 4] & 0x3Fu) << 6 | (p[i + 5] & 0x3Fu)));
     }
   }
+  std::sort(pairs.begin(), pairs.end());  // a pair is in many tokens: keep the table small
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   size_t cap = 16;
   while (cap < pairs.size() * 2) cap <<= 1;
   adjacent_chars_.assign(cap, CharPair{0, kNoRank});
