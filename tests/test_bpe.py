@@ -145,8 +145,9 @@ def _reference_bpe(merges: list[tuple[int, int]], piece: bytes) -> list[int]:
     return sym
 
 
-# Characters sharing lead and continuation bytes, so that random merges cross their edges.
-_BPE_CHARS = "中文字南京市长江大桥人民，。"
+# Characters sharing lead and continuation bytes, so that random merges cross their edges:
+# three-byte (CJK) and two-byte ones (é è ê × ° ж д).
+_BPE_CHARS = "中文字南京市长江大桥人民，。éèê×°жд"
 
 
 @given(st.data())

@@ -15,6 +15,23 @@ inline size_t hash_pair(uint64_t key) { return static_cast<size_t>((key * 0x9E37
 // heap, so a megabyte without spaces stays O(n log n).
 constexpr size_t kShortPiece = 256;
 
+// The code point and length of the two- or three-byte character at p[i], i < n, or length 0:
+// the characters char_tokens_ can hold (canonical encodings; the surrogates WTF-8 carries too).
+inline size_t short_char_at(const unsigned char* p, size_t i, size_t n, uint32_t& cp) {
+  unsigned char c = p[i];
+  if (c >= 0xC2 && c <= 0xDF) {
+    if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) return 0;
+    cp = (c & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu);
+    return 2;
+  }
+  if ((c & 0xF0) == 0xE0) {
+    if (i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) return 0;
+    cp = (c & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
+    return cp >= 0x800 ? 3 : 0;  // an overlong form is left as bytes
+  }
+  return 0;
+}
+
 // Index of the first smallest of v[0..n), n >= 1. Two passes, the minimum then its position,
 // because each vectorizes (one pass keeping the index does not); built for AVX2 as well, chosen
 // at run time, since this scan is most of the time BPE takes on long pieces.
@@ -69,8 +86,8 @@ uint32_t BpeModel::rank(uint32_t a, uint32_t b) const {
 }
 
 void BpeModel::build_char_tokens() {
-  // Why starting from a character's token gives the same ids. BPE on the character's three
-  // bytes alone passes through states S_0 (the bytes) .. S_k (one token t), firing ranks m_i.
+  // Why starting from a character's token gives the same ids. BPE on the character's bytes
+  // alone passes through states S_0 (the bytes) .. S_k (one token t), firing ranks m_i.
   // Inside a piece the character goes through the same states unless a merge across its edge
   // fires first: one pairing some X with first(S_i) or last(S_i) with some Y. If all of those
   // rank above m_i (a pair inside the character ready to fire), none is ever the lowest while
@@ -90,9 +107,10 @@ void BpeModel::build_char_tokens() {
     as_left[a][right_class] = std::min(as_left[a][right_class], i);
   }
   char_tokens_.assign(1 << 16, 0);
-  for (uint32_t cp = 0x800; cp < 0x10000; ++cp) {
+  for (uint32_t cp = 0x80; cp < 0x10000; ++cp) {
+    size_t len = cp < 0x800 ? 2 : 3;
     uint32_t sym[3] = {0xE0 | cp >> 12, 0x80 | (cp >> 6 & 0x3F), 0x80 | (cp & 0x3F)};
-    size_t len = 3;
+    if (len == 2) sym[0] = 0xC0 | cp >> 6, sym[1] = 0x80 | (cp & 0x3F);
     uint32_t ok = 0xF;  // bits: left other, left continuation, right other, right lead
     while (len > 1) {
       uint32_t r0 = rank(sym[0], sym[1]), r1 = len == 3 ? rank(sym[1], sym[2]) : kNoRank;
@@ -112,13 +130,11 @@ void BpeModel::build_char_tokens() {
   std::vector<uint32_t> pairs;
   for (const std::string& t : bytes_) {
     const auto* p = reinterpret_cast<const unsigned char*>(t.data());
-    for (size_t i = 0; i + 6 <= t.size(); ++i) {
-      auto whole = [&](size_t j) {
-        return (p[j] & 0xF0) == 0xE0 && (p[j + 1] & 0xC0) == 0x80 && (p[j + 2] & 0xC0) == 0x80;
-      };
-      if (whole(i) && whole(i + 3))
-        pairs.push_back(((p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu)) << 16 |
-                        ((p[i + 3] & 0x0Fu) << 12 | (p[i + 4] & 0x3Fu) << 6 | (p[i + 5] & 0x3Fu)));
+    for (size_t i = 0; i < t.size(); ++i) {
+      uint32_t left, right;
+      size_t len = short_char_at(p, i, t.size(), left);
+      if (len && i + len < t.size() && short_char_at(p, i + len, t.size(), right))
+        pairs.push_back(left << 16 | right);
     }
   }
   std::sort(pairs.begin(), pairs.end());  // a pair is in many tokens: keep the table small
@@ -134,13 +150,13 @@ void BpeModel::build_char_tokens() {
   }
 }
 
-uint32_t BpeModel::char_token_at(const unsigned char* p, size_t i, size_t n) const {
-  if ((p[i] & 0xF0) != 0xE0 || i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 ||
-      char_tokens_.empty())
-    return 0;
-  uint32_t e = char_tokens_[(p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu)];
+uint32_t BpeModel::char_token_at(const unsigned char* p, size_t i, size_t n, uint32_t& cp,
+                                 size_t& len) const {
+  len = char_tokens_.empty() ? 0 : short_char_at(p, i, n, cp);
+  if (!len) return 0;
+  uint32_t e = char_tokens_[cp];
   bool left_ok = i == 0 || (e >> (28 + ((p[i - 1] & 0xC0) == 0x80)) & 1);
-  bool right_ok = i + 3 == n || (e >> (30 + (p[i + 3] >= 0xC0)) & 1);
+  bool right_ok = i + len == n || (e >> (30 + (p[i + len] >= 0xC0)) & 1);
   return left_ok && right_ok ? e : 0;
 }
 
@@ -180,8 +196,9 @@ void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) c
   };
   uint32_t prev_cp = 0;  // the whole character just before, if any
   for (size_t i = 0; i < n;) {
-    if (uint32_t e = char_token_at(p, i, n)) {
-      uint32_t cp = (p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
+    uint32_t cp;
+    size_t len;
+    if (uint32_t e = char_token_at(p, i, n, cp, len)) {
       sym[k] = e & 0x0FFFFFFFu;
       if (prev_cp) {
         // The pair's rank comes with the answer to whether the two may ever join.
@@ -195,7 +212,7 @@ void BpeModel::encode_piece(std::string_view text, std::vector<uint32_t>& out) c
       }
       ++k;
       prev_cp = cp;
-      i += 3;
+      i += len;
     } else {
       sym[k] = p[i++];
       if (k > part) rk[k - 1] = rank(sym[k - 1], sym[k]);

@@ -36,9 +36,10 @@ class BpeModel {
  private:
   uint32_t rank(uint32_t a, uint32_t b) const;  // merge index of (a, b), or kNoRank
   void build_char_tokens();
-  // The char_tokens_ entry of the three-byte character at p[i] if it may start as one token
-  // there (its neighbours are p[i - 1] and p[i + 3], inside p[0..n)), else 0.
-  uint32_t char_token_at(const unsigned char* p, size_t i, size_t n) const;
+  // The char_tokens_ entry of the character at p[i] (its code point and length set) if it may
+  // start as one token there (its neighbours are p[i - 1] and p[i + len], inside p[0..n)),
+  // else 0.
+  uint32_t char_token_at(const unsigned char* p, size_t i, size_t n, uint32_t& cp, size_t& len) const;
   // The rank of merging the two characters' tokens (kNoRank if none), or kApart if no token
   // holds them side by side.
   uint32_t char_pair_rank(uint32_t left_cp, uint32_t right_cp) const;
@@ -61,13 +62,13 @@ class BpeModel {
   std::vector<uint32_t> byte_pairs_;  // rank of two bytes, by a << 8 | b: the first merges of
                                       // every piece, without probing
   size_t mask_ = 0;
-  // Three-byte characters (CJK, their punctuation, full-width forms: most of Chinese text)
-  // start as their own token instead of three bytes where that provably gives the same ids:
-  // BPE on them then merges a third as many symbols. By the character's 16 payload bits: its
-  // token, and in the top bits the contexts where starting from it is exact (see
-  // build_char_tokens); 0 if none.
+  // Two- and three-byte characters (CJK, its punctuation and full-width forms: most of Chinese
+  // text; accented Latin, Greek, Cyrillic, ...) start as their own token instead of their bytes
+  // where that provably gives the same ids: BPE on Chinese then merges a third as many
+  // symbols. By code point (below U+10000): its token, and in the top bits the contexts where
+  // starting from it is exact (see build_char_tokens); 0 if none.
   std::vector<uint32_t> char_tokens_;
-  // Pairs of three-byte characters (key left << 16 | right) that some token holds side by side,
+  // Pairs of such characters (key left << 16 | right) that some token holds side by side,
   // with the rank of merging their tokens; open addressing, key 0 = empty.
   struct CharPair {
     uint32_t key, rank;
