@@ -2,7 +2,6 @@
 // tests) and encode_lines, zhtok encode's reading of a batch of raw lines: parsed and encoded
 // on threads without the GIL, so that the Python thread only reads blocks of bytes.
 #include <atomic>
-#include <cstring>
 #include <memory>
 #include <optional>
 

@@ -40,6 +40,19 @@ class PieceCache {
     }
   }
 
+  // Appends the ids of piece to out: cached ones, or those encode(out) appends, then kept.
+  template <typename Encode>
+  void append(std::string_view piece, std::vector<uint32_t>& out, Encode&& encode) {
+    size_t count = 0;
+    if (const uint32_t* ids = find(piece, count)) {
+      out.insert(out.end(), ids, ids + count);
+      return;
+    }
+    size_t at = out.size();
+    encode(out);
+    insert(piece, out.data() + at, out.size() - at);
+  }
+
   // Adds piece -> ids[0..count) (piece must be absent).
   void insert(std::string_view piece, const uint32_t* ids, size_t count) {
     if (piece.empty() || piece.size() > kMaxKeyBytes || count > kMaxKeyBytes) return;

@@ -37,35 +37,20 @@ void Tokenizer::encode_plain(std::string_view text, size_t base, Scratch& s,
   s.pieces.clear();
   pre_.pieces(text, s.pre, s.pieces);
   for (const Pretokenizer::Piece& pc : s.pieces) {
-    const auto [b, e, rb, re, cut] = pc;
-    std::string_view piece = text.substr(b, e - b);
+    std::string_view piece = text.substr(pc.begin, pc.end - pc.begin);
     size_t before = out.size();
-    size_t count = 0;
-    if (const uint32_t* ids = s.cache.find(piece, count)) {
-      out.insert(out.end(), ids, ids + count);
-    } else {
-      if (cut) {
-        s.words.clear();
-        pre_.cut_piece(text, pc, s.pre, s.words);
-        // Most clauses are new, but their words are not: BPE runs once per distinct word.
-        for (auto [wb, we] : s.words) {
-          std::string_view word = text.substr(wb, we - wb);
-          size_t n = 0;
-          if (const uint32_t* ids = s.word_cache.find(word, n)) {
-            out.insert(out.end(), ids, ids + n);
-          } else {
-            size_t at = out.size();
-            model_.encode_piece(word, out);
-            s.word_cache.insert(word, out.data() + at, out.size() - at);
-          }
-        }
-      } else {
-        model_.encode_piece(piece, out);
+    s.cache.append(piece, out, [&](std::vector<uint32_t>& ids) {
+      if (!pc.cut) return model_.encode_piece(piece, ids);
+      s.words.clear();
+      pre_.cut_piece(text, pc, s.pre, s.words);
+      // Most clauses are new, but their words are not: BPE runs once per distinct word.
+      for (auto [wb, we] : s.words) {
+        std::string_view word = text.substr(wb, we - wb);
+        s.word_cache.append(word, ids, [&](std::vector<uint32_t>& w) { model_.encode_piece(word, w); });
       }
-      s.cache.insert(piece, out.data() + before, out.size() - before);
-    }
+    });
     if (offsets) {
-      size_t at = base + b;
+      size_t at = base + pc.begin;
       for (size_t k = before; k < out.size(); ++k) {
         size_t len = model_.token_bytes(out[k]).size();
         offsets->emplace_back(uint32_t(at), uint32_t(at + len));
