@@ -158,20 +158,21 @@ class CorpusReader:
         """(line number, the line without its LF or CRLF) up to byte end; None for a line over
         the limit."""
         limit, lineno = self.max_line_bytes, 0
-        for lines, _, _ in self._blocks(f, path, start, end):
+        for lines, _ in self._blocks(f, path, start, end):
             for raw in lines:
                 lineno += 1
                 yield lineno, None if raw is None or len(raw) > limit else raw
 
     def _blocks(self, f: BinaryIO, path: str, start: int, end: int | None,
-                split: bool = True) -> Iterator[tuple[list, int, int]]:
-        """The lines up to byte end, a list per block read, with the bytes and lines they took:
-        each without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None
-        for a line known to be over the limit, dropped as it came so that memory stays within
-        the limit. Callers check the limit on the others. With split=False a block's lines
-        after its first stay together in one bytes, joined by LF, for a reader that splits them
-        itself (the core does: a million bytes objects cost more than encoding them).
-        Blocks are split in C, CRs dropped by one replace: nothing is done per line in Python."""
+                split: bool = True) -> Iterator[tuple[list, int]]:
+        """The lines up to byte end, a list per block read, with the bytes they took: each
+        without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None for a
+        line known to be over the limit, dropped as it came so that memory stays within the
+        limit. Callers check the limit on the others. With split=False the lines stay as read
+        (LF and CR kept), a block's lines after its first together in one bytes, for a reader
+        that splits them itself (the core does: a million bytes objects, or even one replace
+        and one count over every block, cost more than encoding them takes to split them).
+        Nothing is done per line in Python."""
         keep = self.max_line_bytes + 1  # bytes of a line worth keeping: the limit, plus a CR to drop
         left = None if end is None else end - start
         head: list[bytes] = []  # the start of the current line, from earlier blocks
@@ -190,25 +191,26 @@ class CorpusReader:
                 if head or dropping:  # a last line without a newline
                     if end is not None and end < os.fstat(f.fileno()).st_size:
                         raise InputError(f"{path}: byte {end} is not at a line start: the file changed while it was read")
-                    yield [None if dropping else b"".join(head)], head_len + 1, 1
+                    yield [None if dropping else b"".join(head)], head_len + 1
                 return
             lf_first = block.startswith(b"\n")  # the CR of this line end, if any, is in head
-            text = block.replace(b"\r\n", b"\n")
+            text = block.replace(b"\r\n", b"\n") if split else block
             lf1, lf2 = text.find(b"\n"), text.rfind(b"\n")
             tail = text[lf2 + 1:]  # after the block's last newline: the start of the next line
             if lf1 >= 0:
                 if split:
-                    lines, count = text[:lf2].split(b"\n"), None
+                    lines = text[:lf2].split(b"\n")
+                    first_len = len(lines[0])
                 else:  # the first line apart (it may continue a line of earlier blocks)
-                    lines = [text[:lf1]] + ([text[lf1 + 1:lf2]] if lf2 > lf1 else [])
-                    count = 1 + (text.count(b"\n", lf1 + 1, lf2) + 1 if lf2 > lf1 else 0)
-                if dropping or head_len + len(lines[0]) > keep:
+                    lines = [text[:lf1 + 1]] + ([text[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
+                    first_len = lf1 - 1 if lf1 and text[lf1 - 1] == 13 else lf1  # as if split
+                if dropping or head_len + first_len > keep:
                     lines[0] = None
                 elif head:
                     joined = b"".join(head) + lines[0]
-                    lines[0] = joined[:-1] if lf_first and joined.endswith(b"\r") else joined
+                    lines[0] = joined[:-1] if split and lf_first and joined.endswith(b"\r") else joined
                 head, head_len, dropping = [], 0, False
-                yield lines, len(block) - len(tail), len(lines) if count is None else count
+                yield lines, len(block) - len(tail)
             if not dropping and tail:
                 head_len += len(tail)
                 if head_len > keep:
@@ -218,9 +220,10 @@ class CorpusReader:
 
     def line_batches(self, batch_bytes: int) -> Iterator["LineBatch"]:
         """The raw lines of the inputs in batches of about batch_bytes, cut between lines and
-        at every file's end, for reading elsewhere by this reader's rules: zhtok encode parses
-        and encodes them in the core (``_core.encode_lines``), and reports what it finds with
-        add_bad() and stats.records. The same inputs always give the same batches."""
+        at every file's end, for reading elsewhere by this reader's rules: zhtok encode splits,
+        parses and encodes them in the core (``_core.encode_lines``), and reports what it
+        finds with add_bad() and stats.records and stats.lines (line numbers are counted
+        there too). The same inputs always give the same batches."""
         start, end = self.byte_range if self.byte_range else (0, None)
         for index, path in enumerate(self.paths):
             jsonl = is_jsonl(path)
@@ -228,35 +231,28 @@ class CorpusReader:
                 if start:
                     f.seek(start)
                 batch: list = []
-                size, count, lineno = 0, 0, 0  # a line counts its bytes and its LF
-                for lines, nbytes, nlines in self._blocks(f, path, start, end, split=False):
+                size = 0  # the bytes of the lines in batch, as read
+                for lines, nbytes in self._blocks(f, path, start, end, split=False):
                     if size + nbytes < batch_bytes:
                         batch += lines
                         size += nbytes
-                        count += nlines
                         continue
                     for item in lines:  # the batch fills up in this block: find the line where
-                        while item is not None and size + len(item) + 1 >= batch_bytes:
-                            cut = item.find(b"\n", max(0, batch_bytes - size - 1))
-                            if cut < 0:
+                        while item is not None and size + len(item) >= batch_bytes:
+                            cut = item.find(b"\n", max(0, batch_bytes - size - 1)) + 1
+                            if cut == 0 or cut == len(item):
                                 break  # at the item's last line
                             batch.append(item[:cut])
-                            count += item.count(b"\n", 0, cut) + 1
-                            yield LineBatch(index, path, jsonl, lineno + 1, batch, count)
-                            lineno += count
-                            batch, size, count = [], 0, 0
-                            item = item[cut + 1:]
+                            yield LineBatch(index, path, jsonl, batch)
+                            batch, size = [], 0
+                            item = item[cut:]
                         batch.append(item)
-                        count += 1 if item is None else item.count(b"\n") + 1
-                        size += 1 if item is None else len(item) + 1
+                        size += 1 if item is None else len(item)
                         if size >= batch_bytes:
-                            yield LineBatch(index, path, jsonl, lineno + 1, batch, count)
-                            lineno += count
-                            batch, size, count = [], 0, 0
+                            yield LineBatch(index, path, jsonl, batch)
+                            batch, size = [], 0
                 if batch:
-                    yield LineBatch(index, path, jsonl, lineno + 1, batch, count)
-                    lineno += count
-                self.stats.lines += lineno
+                    yield LineBatch(index, path, jsonl, batch)
 
     def _json_docs(self, path: str, lineno: int, line: str) -> Iterator[tuple[str, int, str, str]]:
         if not line.strip():
@@ -281,19 +277,12 @@ class CorpusReader:
 @dataclass(frozen=True)
 class LineBatch:
     """Lines of one file as CorpusReader.line_batches reads them: each item of lines is bytes
-    holding one or more lines, joined by LF (without their LF, and the CR of a CRLF), or None
-    for one line dropped as over the limit."""
+    holding one or more lines as read (each ending in LF, a CR before it to be dropped, except
+    perhaps a file's last line), or None for one line dropped as over the limit."""
     file_index: int
     path: str
     jsonl: bool
-    first_line: int  # the line number of the first line
     lines: list
-    count: int  # of lines
-
-    @property
-    def position(self) -> tuple[int, int]:
-        """(file index, line) of the batch's last line."""
-        return self.file_index, self.first_line + self.count - 1
 
 
 def text_batches(reader: CorpusReader, batch_bytes: int) -> Iterator[list[str]]:

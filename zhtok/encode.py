@@ -147,17 +147,22 @@ def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod:
     reads bytes. Bad records go to the reader (which raises at the first with on_error="fail").
     Batches up to skip_to (written by an interrupted run) are only checked, for their bad
     records, and not yielded."""
+    file_index, line = -1, 0  # the last line of the file that batches have reached
     for batch in prefetch(reader.line_batches(batch_bytes), 2):
-        skip = batch.position <= skip_to
-        docs, bad = _core.encode_lines(
+        if batch.file_index != file_index:
+            file_index, line = batch.file_index, 0
+        skip = (file_index, line + 1) <= skip_to
+        docs, bad, count = _core.encode_lines(
             batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
             max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
             threads=threads)
         for i, reason in bad:
-            reader.add_bad(batch.path, batch.first_line + i, reason)
+            reader.add_bad(batch.path, line + 1 + i, reason)
+        line += count
+        reader.stats.lines += count
         reader.stats.records += sum(d if skip else len(d[1]) for d in docs)  # skip: counts only
         if not skip:
-            yield dict(zip(keys if batch.jsonl else ["text"], docs)), batch.position
+            yield dict(zip(keys if batch.jsonl else ["text"], docs)), (file_index, line)
 
 
 def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
@@ -215,9 +220,9 @@ def encode_corpus(
     os.makedirs(os.path.dirname(prefix) or ".", exist_ok=True)
     dtype = dtype_for_vocab(tok.vocab_size)
     eod = tok.eod_id if append_eod else None
-    # batches: how lines are cut into batches, which a resumed run must repeat exactly (2: raw
-    # lines, read in the core); progress saved by an older zhtok is refused, not misread.
-    options = {"keys": keys, "append_eod": append_eod, "format": fmt, "batches": 2}
+    # batches: how lines are cut into batches, which a resumed run must repeat exactly (3: lines
+    # as read, CRs and all, split in the core); progress saved by an older zhtok is refused.
+    options = {"keys": keys, "append_eod": append_eod, "format": fmt, "batches": 3}
     state_path = prefix + ".progress.json"
     fp = _fingerprint(paths, os.fspath(tokenizer), options)
 
