@@ -232,3 +232,31 @@ def test_keys_every_input_can_be_written_under(tmp_path, tok_path):
         encode_corpus([txt], tok_path, tmp_path / "k", json_keys=["title"])
     with pytest.raises(ValueError, match="distinct"):
         encode_corpus([txt], tok_path, tmp_path / "k", json_keys=["text", "text"])
+
+
+# -- the core's batch reading (_core.encode_lines) -----------------------------------------------------
+
+def test_core_batches_give_ids_in_the_writers_dtype_and_count_lines(tok_path):
+    from zhtok import _core
+
+    tok = Tokenizer.from_file(tok_path)
+    text = "南京市长江大桥"
+    block = f"{text}\r\nabc\n\n{text}".encode()  # CRLF, LF, an empty line, a last line without LF
+    args = dict(max_line_bytes=100, too_long_reason="too long")
+    runs = {}
+    for dtype in ("uint16", "int32", "uint32"):
+        (docs,), bad, lines = _core.encode_lines([memoryview(block)[:], None], None, tok._core, dtype=dtype, **args)
+        ids, lengths = docs
+        assert ids.dtype == np.dtype(dtype) and lines == 5 and bad == [(4, "too long")]
+        runs[dtype] = (ids.tolist(), lengths.tolist())
+    assert runs["uint16"] == runs["int32"] == runs["uint32"]
+    ids, lengths = runs["uint16"]
+    assert [tok.decode(ids[a - n:a]) for a, n in zip(np.cumsum(lengths), lengths)] == [text, "abc", "", text]
+    with pytest.raises(ValueError, match="dtype"):
+        _core.encode_lines([block], None, tok._core, dtype="int8", **args)
+    with pytest.raises(ValueError, match="do not fit uint16"):
+        _core.encode_lines([block], None, tok._core, dtype="uint16", eod=70000, **args)
+    with pytest.raises(TypeError, match="bytes, memoryview or None"):
+        _core.encode_lines([text], None, tok._core, **args)
+    with pytest.raises(TypeError, match="contiguous"):
+        _core.encode_lines([memoryview(block)[::2]], None, tok._core, **args)

@@ -20,7 +20,7 @@ from .errors import InputError
 # Documents longer than this (a line of .txt or .jsonl) are refused as bad records: encoding a
 # document holds about 8 times its size in memory at once.
 MAX_LINE_BYTES = 128 << 20
-_BLOCK = 1 << 20
+_BLOCK = 1 << 18
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -164,21 +164,22 @@ class CorpusReader:
                 yield lineno, None if raw is None or len(raw) > limit else raw
 
     def _blocks(self, f: BinaryIO, path: str, start: int, end: int | None,
-                split: bool = True) -> Iterator[tuple[list, int]]:
+                split: bool = True, block_bytes: int = 0) -> Iterator[tuple[list, int]]:
         """The lines up to byte end, a list per block read, with the bytes they took: each
         without its LF, and the CR of a CRLF (a last line without LF keeps its CR); None for a
         line known to be over the limit, dropped as it came so that memory stays within the
         limit. Callers check the limit on the others. With split=False the lines stay as read
-        (LF and CR kept), a block's lines after its first together in one bytes, for a reader
-        that splits them itself (the core does: a million bytes objects, or even one replace
-        and one count over every block, cost more than encoding them takes to split them).
-        Nothing is done per line in Python."""
+        (LF and CR kept), a block's lines after its first together in one memoryview of the
+        block, for a reader that splits them itself (the core does: a million bytes objects,
+        or even a replace and a copy of every block, cost more than its threads take to split
+        them). Nothing is done per line in Python. Blocks are block_bytes (default _BLOCK)."""
         keep = self.max_line_bytes + 1  # bytes of a line worth keeping: the limit, plus a CR to drop
         left = None if end is None else end - start
         head: list[bytes] = []  # the start of the current line, from earlier blocks
         head_len, dropping, first = 0, False, start == 0
         while True:
-            size = max(_BLOCK, 3) if first else _BLOCK  # the whole BOM in the first block
+            size = block_bytes or _BLOCK
+            size = max(size, 3) if first else size  # the whole BOM in the first block
             block = f.read(size if left is None else min(size, left))
             self.stats.bytes += len(block)
             if left is not None:
@@ -202,7 +203,7 @@ class CorpusReader:
                     lines = text[:lf2].split(b"\n")
                     first_len = len(lines[0])
                 else:  # the first line apart (it may continue a line of earlier blocks)
-                    lines = [text[:lf1 + 1]] + ([text[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
+                    lines = [text[:lf1 + 1]] + ([memoryview(text)[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
                     first_len = lf1 - 1 if lf1 and text[lf1 - 1] == 13 else lf1  # as if split
                 if dropping or head_len + first_len > keep:
                     lines[0] = None
@@ -219,8 +220,8 @@ class CorpusReader:
                     head.append(tail)
 
     def line_batches(self, batch_bytes: int) -> Iterator["LineBatch"]:
-        """The raw lines of the inputs in batches of about batch_bytes, cut between lines and
-        at every file's end, for reading elsewhere by this reader's rules: zhtok encode splits,
+        """The raw lines of the inputs in batches of whole blocks read (of at most batch_bytes),
+        at least batch_bytes or to a file's end, for reading elsewhere by this reader's rules: zhtok encode splits,
         parses and encodes them in the core (``_core.encode_lines``), and reports what it
         finds with add_bad() and stats.records and stats.lines (line numbers are counted
         there too). The same inputs always give the same batches."""
@@ -232,25 +233,12 @@ class CorpusReader:
                     f.seek(start)
                 batch: list = []
                 size = 0  # the bytes of the lines in batch, as read
-                for lines, nbytes in self._blocks(f, path, start, end, split=False):
-                    if size + nbytes < batch_bytes:
-                        batch += lines
-                        size += nbytes
-                        continue
-                    for item in lines:  # the batch fills up in this block: find the line where
-                        while item is not None and size + len(item) >= batch_bytes:
-                            cut = item.find(b"\n", max(0, batch_bytes - size - 1)) + 1
-                            if cut == 0 or cut == len(item):
-                                break  # at the item's last line
-                            batch.append(item[:cut])
-                            yield LineBatch(index, path, jsonl, batch)
-                            batch, size = [], 0
-                            item = item[cut:]
-                        batch.append(item)
-                        size += 1 if item is None else len(item)
-                        if size >= batch_bytes:
-                            yield LineBatch(index, path, jsonl, batch)
-                            batch, size = [], 0
+                for lines, nbytes in self._blocks(f, path, start, end, False, min(_BLOCK, batch_bytes)):
+                    batch += lines
+                    size += nbytes
+                    if size >= batch_bytes:  # whole blocks: nothing to search or copy
+                        yield LineBatch(index, path, jsonl, batch)
+                        batch, size = [], 0
                 if batch:
                     yield LineBatch(index, path, jsonl, batch)
 
@@ -277,7 +265,7 @@ class CorpusReader:
 @dataclass(frozen=True)
 class LineBatch:
     """Lines of one file as CorpusReader.line_batches reads them: each item of lines is bytes
-    holding one or more lines as read (each ending in LF, a CR before it to be dropped, except
+    (or a memoryview of bytes) holding one or more lines as read (each ending in LF, a CR before it to be dropped, except
     perhaps a file's last line), or None for one line dropped as over the limit."""
     file_index: int
     path: str

@@ -155,7 +155,7 @@ def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod:
         docs, bad, count = _core.encode_lines(
             batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
             max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
-            threads=threads)
+            threads=threads, dtype=dtype_for_vocab(tok.vocab_size).name)
         for i, reason in bad:
             reader.add_bad(batch.path, line + 1 + i, reason)
         line += count

@@ -153,8 +153,8 @@ class IndexedDatasetWriter:
         self._spill(sync=True)
         return {"documents": self._count, "bin_bytes": self._bin.tell()}
 
-    def _add_lengths(self, lengths: bytes) -> None:
-        """Records lengths (little-endian int64 bytes) of documents already written."""
+    def _add_lengths(self, lengths) -> None:
+        """Records lengths (little-endian int64 bytes, any bytes-like) of documents already written."""
         self._pending.frombytes(lengths)
         self._lengths_added(len(lengths) // 8)
 
@@ -207,31 +207,31 @@ class IndexedDatasetWriter:
         self._check_open()
         first = self._count
         lengths = np.asarray(lengths, dtype=np.int64)
-        if lengths.ndim != 1 or (lengths < 0).any():
+        # Reductions first: batch-sized temporaries cost more than the checks (and memory).
+        if lengths.ndim != 1 or (lengths.size and lengths.min() < 0):
             raise ValueError("lengths must be a 1-D sequence of non-negative ints")
         arr = np.asarray(tokens)
         if arr.ndim != 1 or arr.dtype.kind not in "iu":
             raise TypeError(f"tokens must be a 1-D integer array, not {arr.dtype} of shape {arr.shape}")
         if int(lengths.sum()) != arr.size:
             raise ValueError(f"lengths add up to {int(lengths.sum())}, but there are {arr.size} tokens")
-        too_long = np.flatnonzero(lengths > _MAX_SEQUENCE_LENGTH)
-        if too_long.size:
-            doc = int(too_long[0])
+        if lengths.size and lengths.max() > _MAX_SEQUENCE_LENGTH:
+            doc = int(np.argmax(lengths > _MAX_SEQUENCE_LENGTH))
             raise ValueError(
                 f"document {first + doc}: {int(lengths[doc])} tokens; Megatron stores lengths as "
                 f"int32 (at most {_MAX_SEQUENCE_LENGTH})"
             )
         if arr.size and not np.can_cast(arr.dtype, self.dtype, "safe"):
             lo, hi = int(self._info.min), int(self._info.max)
-            bad = np.flatnonzero((arr < lo) | (arr > hi))
-            if bad.size:
+            if int(arr.min()) < lo or int(arr.max()) > hi:
+                bad = np.flatnonzero((arr < lo) | (arr > hi))
                 pos = int(bad[0])
                 starts = np.concatenate(([0], np.cumsum(lengths)))
                 doc = int(np.searchsorted(starts, pos, side="right")) - 1
                 raise ValueError(self._range_message(first + doc, pos - int(starts[doc]), int(arr[pos]), lo, hi))
         if arr.size:
             self._bin.write(memoryview(np.ascontiguousarray(arr, dtype=self._le)).cast("B"))
-        self._add_lengths(lengths.astype("<i8").tobytes())
+        self._add_lengths(memoryview(np.ascontiguousarray(lengths, dtype="<i8")).cast("B"))
 
     def add_dataset(self, ds: "IndexedDataset") -> None:
         """Appends every sequence of ds (a dataset of the same dtype, e.g. a part written by

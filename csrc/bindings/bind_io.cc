@@ -21,8 +21,8 @@ using bpe::Tokenizer;
 
 namespace {
 
-// A chunk of a batch: enough lines that a thread's turn is worth its bookkeeping, few enough
-// (64 per 4 MiB batch) that two threads finish together.
+// Bytes of a chunk, a thread's turn: enough lines to be worth its bookkeeping, few enough (64
+// per 4 MiB batch) that two threads finish together. A chunk ends at the first line end after.
 constexpr size_t kChunkBytes = 64 << 10;
 
 // Python 3.13 reports a comma before '}' or ']' as an error of its own; the parser says what
@@ -50,11 +50,18 @@ py::str wtf8_str(std::string_view bytes) {
   return py::reinterpret_steal<py::str>(s);
 }
 
+// A chunk of a batch: whole lines as read, or one line dropped as too long.
+struct Chunk {
+  std::string_view text;
+  bool dropped;
+};
+
 // What one chunk of lines gave: per document slot, its documents' ids end to end and their
-// lengths; and the bad records, as (line index in the batch, reason).
+// lengths; the bad records, as (line index in the chunk, reason); and its count of lines.
 struct ChunkResult {
   std::vector<IdRuns> docs;  // by slot
   std::vector<std::pair<size_t, std::string>> bad;
+  size_t lines = 0;
 };
 
 }  // namespace
@@ -94,7 +101,7 @@ void bind_io(py::module_& m) {
       "encode_lines",
       [](const py::list& lines, const std::optional<py::iterable>& keys, const py::object& tokenizer,
          size_t max_line_bytes, const std::string& too_long_reason, std::optional<uint32_t> eod,
-         size_t threads, bool allow_special) {
+         size_t threads, bool allow_special, const std::string& dtype) {
         io::CorpusLineRules rules;
         rules.jsonl = keys.has_value();
         if (keys) convert_keys(*keys, rules);
@@ -103,47 +110,44 @@ void bind_io(py::module_& m) {
         rules.trailing_comma_error = python_trailing_comma_error();
         std::shared_ptr<Tokenizer> tok;
         if (!tokenizer.is_none()) tok = tokenizer.cast<std::shared_ptr<Tokenizer>>();
+        // Ids in the writer's dtype, so that it neither converts nor range-checks a batch.
+        uint64_t max_id = dtype == "uint16" ? 0xFFFF : dtype == "int32" ? 0x7FFFFFFF : 0xFFFFFFFF;
+        if (dtype != "uint16" && dtype != "int32" && dtype != "uint32")
+          throw py::value_error("dtype must be 'uint16', 'int32' or 'uint32', not '" + dtype + "'");
+        if (tok && (tok->vocab_size() - 1 > max_id || (eod && *eod > max_id)))
+          throw py::value_error("the tokenizer's ids do not fit " + dtype);
 
-        // The lines as views: the tuple keeps the bytes objects alive without the GIL.
+        // The items cut into chunks at line ends; the tuple keeps the items alive without the
+        // GIL. Lines are split by the threads that read them: no pass over the batch, and no
+        // batch-sized array of lines, on the calling thread.
         py::tuple held(lines);
-        std::vector<std::string_view> views;
-        std::vector<bool> too_long;
+        std::vector<Chunk> chunks;
         for (py::handle h : held) {
-          PyObject* item = h.ptr();
-          if (item == Py_None) {
-            views.emplace_back();
-            too_long.push_back(true);
+          std::string_view rest;
+          if (h.is_none()) {
+            chunks.push_back({{}, true});
             continue;
           }
-          if (!PyBytes_Check(item))
-            throw py::type_error(std::string("lines must be bytes or None, not ") + Py_TYPE(item)->tp_name);
-          // Lines as read: each ends in LF, after which a CR is dropped; the item's last line
-          // may have no LF (a file's last line), and keeps its CR. Split here rather than in
-          // Python: one pass over the bytes instead of a replace, a count and a split.
-          std::string_view rest(PyBytes_AS_STRING(item), size_t(PyBytes_GET_SIZE(item)));
-          while (!rest.empty()) {
-            size_t lf = rest.find('\n');
-            std::string_view line = rest.substr(0, lf);
-            if (lf != std::string_view::npos && !line.empty() && line.back() == '\r')
-              line.remove_suffix(1);
-            views.push_back(line);
-            too_long.push_back(false);
-            if (lf == std::string_view::npos) break;
+          if (PyBytes_Check(h.ptr())) {
+            rest = {PyBytes_AS_STRING(h.ptr()), size_t(PyBytes_GET_SIZE(h.ptr()))};
+          } else if (PyMemoryView_Check(h.ptr())) {
+            const Py_buffer* b = PyMemoryView_GET_BUFFER(h.ptr());
+            if (b->itemsize != 1 || !PyBuffer_IsContiguous(b, 'C'))
+              throw py::type_error("lines: a memoryview must be of contiguous bytes");
+            rest = {static_cast<const char*>(b->buf), size_t(b->len)};
+          } else {
+            throw py::type_error(std::string("lines must be bytes, memoryview or None, not ") +
+                                 Py_TYPE(h.ptr())->tp_name);
+          }
+          while (rest.size() > kChunkBytes) {
+            size_t lf = rest.find('\n', kChunkBytes - 1);
+            if (lf == std::string_view::npos || lf + 1 == rest.size()) break;
+            chunks.push_back({rest.substr(0, lf + 1), false});
             rest.remove_prefix(lf + 1);
           }
+          if (!rest.empty()) chunks.push_back({rest, false});
         }
-        const size_t n = views.size();
-        std::vector<size_t> chunk_start{0};
-        size_t chunk_bytes = 0;
-        for (size_t i = 0; i < n; ++i) {
-          chunk_bytes += views[i].size() + 1;
-          if (chunk_bytes >= kChunkBytes && i + 1 < n) {
-            chunk_start.push_back(i + 1);
-            chunk_bytes = 0;
-          }
-        }
-        chunk_start.push_back(n);
-        const size_t n_chunks = chunk_start.size() - 1;
+        const size_t n_chunks = chunks.size();
         const size_t slots = rules.jsonl ? rules.keys.size() : 1;
         std::vector<ChunkResult> results(n_chunks);
         {
@@ -157,9 +161,10 @@ void bind_io(py::module_& m) {
             for (size_t c; (c = next.fetch_add(1)) < n_chunks;) {
               ChunkResult& out = results[c];
               out.docs.resize(slots);
-              for (size_t i = chunk_start[c]; i < chunk_start[c + 1]; ++i) {
-                reader.read(views[i], too_long[i]);
-                for (const auto& reason : reader.bad()) out.bad.emplace_back(i, reason);
+              auto read = [&](std::string_view line, bool too_long) {
+                reader.read(line, too_long);
+                for (const auto& reason : reader.bad()) out.bad.emplace_back(out.lines, reason);
+                ++out.lines;
                 for (size_t k = 0; k < slots; ++k) {
                   const auto& text = reader.doc(k);
                   if (!text) continue;
@@ -171,6 +176,21 @@ void bind_io(py::module_& m) {
                   }
                   doc.add(before);
                 }
+              };
+              if (chunks[c].dropped) {
+                read({}, true);
+                continue;
+              }
+              // Each line ends in LF, a CR before it dropped; the last may have no LF (a
+              // file's last line) and keeps its CR.
+              for (std::string_view rest = chunks[c].text; !rest.empty();) {
+                size_t lf = rest.find('\n');
+                std::string_view line = rest.substr(0, lf);
+                if (lf != std::string_view::npos && !line.empty() && line.back() == '\r')
+                  line.remove_suffix(1);
+                read(line, false);
+                if (lf == std::string_view::npos) break;
+                rest.remove_prefix(lf + 1);
               }
             }
           });
@@ -180,7 +200,9 @@ void bind_io(py::module_& m) {
         for (size_t k = 0; k < slots; ++k) {
           auto slot = [&](size_t c) -> const IdRuns& { return results[c].docs[k]; };
           if (tok) {
-            docs.append(runs_to_numpy(n_chunks, slot));
+            docs.append(dtype == "uint16"  ? runs_to_numpy<uint16_t>(n_chunks, slot)
+                        : dtype == "int32" ? runs_to_numpy<int32_t>(n_chunks, slot)
+                                           : runs_to_numpy<uint32_t>(n_chunks, slot));
           } else {
             size_t count = 0;
             for (size_t c = 0; c < n_chunks; ++c) count += slot(c).lengths.size();
@@ -188,19 +210,23 @@ void bind_io(py::module_& m) {
           }
         }
         py::list bad;
-        for (const auto& r : results)
-          for (const auto& [i, reason] : r.bad) bad.append(py::make_tuple(i, reason));
-        return py::make_tuple(docs, bad, n);
+        size_t first = 0;  // the batch's index of a chunk's first line
+        for (const auto& r : results) {
+          for (const auto& [i, reason] : r.bad) bad.append(py::make_tuple(first + i, reason));
+          first += r.lines;
+        }
+        return py::make_tuple(docs, bad, first);
       },
       py::arg("lines"), py::arg("keys"), py::arg("tokenizer"), py::kw_only(),
       py::arg("max_line_bytes"), py::arg("too_long_reason"), py::arg("eod") = py::none(),
-      py::arg("threads") = 0, py::arg("allow_special") = false,
+      py::arg("threads") = 0, py::arg("allow_special") = false, py::arg("dtype") = "uint32",
       "Reads a batch of corpus lines as zhtok.corpus.CorpusReader does and encodes their\n"
-      "documents, on threads without the GIL. lines: bytes holding lines as read, each ending\n"
+      "documents, on threads without the GIL. lines: bytes (or a memoryview of bytes) holding\n"
+      "lines as read, each ending\n"
       "in LF (a CR before it is dropped) except perhaps the last (a file's last line), or None\n"
       "for a line dropped as too long; keys: the JSON keys of a .jsonl file, or None for a .txt\n"
       "file (a line is a document). Returns (docs, bad, lines): docs has a slot per key (one for\n"
-      ".txt), each (ids uint32, lengths int64) of its documents in order, eod appended to each;\n"
+      ".txt), each (ids of dtype, lengths int64) of its documents in order, eod appended to each;\n"
       "without a tokenizer only the documents' count. bad: (line index in the batch, reason) in\n"
       "order; lines: how many lines the batch held.");
 }

@@ -6,7 +6,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include <cstring>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,21 +78,20 @@ struct IdRuns {
 // (GIL held).
 py::list id_lists(const std::vector<IdRuns>& runs);
 
-// runs(0) .. runs(n - 1) (each an IdRuns) end to end as numpy arrays: (ids uint32, lengths int64).
-template <typename Runs>
+// runs(0) .. runs(n - 1) (each an IdRuns) end to end as numpy arrays: (ids Id, lengths int64).
+// Id narrower than uint32 only where every id fits (the caller checks the vocabulary size).
+template <typename Id = uint32_t, typename Runs>
 py::tuple runs_to_numpy(size_t n, Runs&& runs) {
   size_t tokens = 0, count = 0;
   for (size_t c = 0; c < n; ++c) tokens += runs(c).ids.size(), count += runs(c).lengths.size();
-  py::array_t<uint32_t> flat(tokens);
+  py::array_t<Id> flat(tokens);
   py::array_t<int64_t> lengths(count);
-  uint32_t* f = flat.mutable_data();
+  Id* f = flat.mutable_data();
   int64_t* l = lengths.mutable_data();
   for (size_t c = 0; c < n; ++c) {
     const IdRuns& r = runs(c);
-    if (!r.ids.empty()) std::memcpy(f, r.ids.data(), r.ids.size() * sizeof(uint32_t));
-    if (!r.lengths.empty()) std::memcpy(l, r.lengths.data(), r.lengths.size() * sizeof(int64_t));
-    f += r.ids.size();
-    l += r.lengths.size();
+    f = std::copy(r.ids.begin(), r.ids.end(), f);
+    l = std::copy(r.lengths.begin(), r.lengths.end(), l);
   }
   return py::make_tuple(flat, lengths);
 }
