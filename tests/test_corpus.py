@@ -130,3 +130,23 @@ def test_core_reading_is_the_python_reading(tmp_path_factory, lines, bom, jsonl,
         fast = CorpusReader([src], keys, max_line_bytes=60)
         assert core_docs(fast, keys, batch_bytes, threads) == python_docs(slow)
     assert fast.stats == slow.stats
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_core_reading_cuts_big_blocks_into_chunks_at_line_ends(tmp_path, threads):
+    # Blocks of 256 KiB go to the core whole and are cut into 64 KiB chunks there: lines that
+    # end just before, at and after a cut, a CRLF split by one, long lines spanning several.
+    lines, size = [], 0
+    for i in range(4000):
+        n = (i * 7919) % 300 if i % 50 else 70_000 + i
+        line = (f"{i}:" + "字a" * n)[: n + 3]
+        lines.append(line)
+        size += len(line.encode()) + 2
+    data = "\r\n".join(lines).encode() + b"\r\n"
+    src = tmp_path / "big.txt"
+    src.write_bytes(data)
+    assert size > 4 * (1 << 18)
+    slow = CorpusReader([src], ["text"], max_line_bytes=1 << 20)
+    fast = CorpusReader([src], ["text"], max_line_bytes=1 << 20)
+    assert core_docs(fast, ["text"], 1 << 20, threads) == python_docs(slow) == {"text": lines}
+    assert fast.stats == slow.stats and fast.stats.lines == len(lines)
