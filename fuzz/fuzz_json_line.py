@@ -2,7 +2,7 @@
 _core.parse_json_line and zhtok encode's encoded_batches) on random .jsonl and .txt files: JSON
 objects with odd strings (lone surrogates, escapes, control characters), mutated a few bytes at a
 time, JSON grammar pieces and arbitrary bytes, with random line ends, BOMs, block sizes, batch
-sizes, line limits, keys and thread counts.
+sizes, chunk sizes, line limits, keys and thread counts.
 
     python fuzz/fuzz_json_line.py -runs=20000
 
@@ -68,6 +68,7 @@ def TestOneInput(data: bytes) -> None:
         keys = ["text"]
     limit = fdp.ConsumeIntInRange(1, 200)
     zhtok.corpus._BLOCK = fdp.ConsumeIntInRange(2, 64)
+    zhtok.encode._CHUNK_BYTES = fdp.ConsumeIntInRange(1, 100)
     batch_bytes, threads = fdp.ConsumeIntInRange(1, 500), fdp.ConsumeIntInRange(1, 2)
 
     python = zhtok.corpus.CorpusReader([path], keys, max_line_bytes=limit)

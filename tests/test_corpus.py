@@ -4,6 +4,7 @@ from unittest.mock import patch
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import zhtok.encode
 from zhtok import corpus
 from zhtok.corpus import CorpusReader
 from zhtok.errors import InputError
@@ -114,8 +115,9 @@ def python_docs(reader):
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(JSONL_LINES), st.sampled_from(SEPARATORS)), max_size=25),
        st.booleans(), st.booleans(), st.integers(2, 40), st.integers(1, 4000), st.sampled_from([1, 2]),
-       st.sampled_from([["text"], ["text", "title"], ["title", "text"]]))
-def test_core_reading_is_the_python_reading(tmp_path_factory, lines, bom, jsonl, block, batch_bytes, threads, keys):
+       st.sampled_from([["text"], ["text", "title"], ["title", "text"]]), st.integers(1, 80))
+def test_core_reading_is_the_python_reading(tmp_path_factory, lines, bom, jsonl, block, batch_bytes, threads, keys,
+                                            chunk):
     # Documents (per key, in order), bad records and counts: the same whether the lines are
     # parsed in Python or in the core, across block and batch boundaries, with CRLF, a BOM,
     # blank lines, long lines, and a last line with no LF.
@@ -125,7 +127,7 @@ def test_core_reading_is_the_python_reading(tmp_path_factory, lines, bom, jsonl,
     src = tmp_path_factory.mktemp("c") / ("a.jsonl" if jsonl else "a.txt")
     src.write_bytes(data)
     keys = keys if jsonl else ["text"]
-    with patch.object(corpus, "_BLOCK", block):
+    with patch.object(corpus, "_BLOCK", block), patch.object(zhtok.encode, "_CHUNK_BYTES", chunk):
         slow = CorpusReader([src], keys, max_line_bytes=60)
         fast = CorpusReader([src], keys, max_line_bytes=60)
         assert core_docs(fast, keys, batch_bytes, threads) == python_docs(slow)

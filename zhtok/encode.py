@@ -26,6 +26,10 @@ from .corpus import BadRecord, CorpusReader, expand_inputs, is_jsonl, prefetch
 from .errors import InputError
 from .megatron import IndexedDatasetWriter, dtype_for_vocab
 
+# A thread's turn in the core (whole lines; a batch is cut into these): the core's default.
+# Tests make it tiny, so that small inputs are cut into chunks too.
+_CHUNK_BYTES = 64 << 10
+
 
 @dataclass
 class EncodeSummary:
@@ -155,7 +159,7 @@ def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod:
         docs, bad, count = _core.encode_lines(
             batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
             max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
-            threads=threads, dtype=dtype_for_vocab(tok.vocab_size).name)
+            threads=threads, dtype=dtype_for_vocab(tok.vocab_size).name, chunk_bytes=_CHUNK_BYTES)
         for i, reason in bad:
             reader.add_bad(batch.path, line + 1 + i, reason)
         line += count

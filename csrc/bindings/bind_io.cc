@@ -23,6 +23,7 @@ namespace {
 
 // Bytes of a chunk, a thread's turn: enough lines to be worth its bookkeeping, few enough (64
 // per 4 MiB batch) that two threads finish together. A chunk ends at the first line end after.
+// (encode_lines takes another size for tests, which cut tiny inputs into chunks.)
 constexpr size_t kChunkBytes = 64 << 10;
 
 // Python 3.13 reports a comma before '}' or ']' as an error of its own; the parser says what
@@ -101,7 +102,8 @@ void bind_io(py::module_& m) {
       "encode_lines",
       [](const py::list& lines, const std::optional<py::iterable>& keys, const py::object& tokenizer,
          size_t max_line_bytes, const std::string& too_long_reason, std::optional<uint32_t> eod,
-         size_t threads, bool allow_special, const std::string& dtype) {
+         size_t threads, bool allow_special, const std::string& dtype, size_t chunk_bytes) {
+        if (chunk_bytes == 0) throw py::value_error("chunk_bytes must be positive");
         io::CorpusLineRules rules;
         rules.jsonl = keys.has_value();
         if (keys) convert_keys(*keys, rules);
@@ -139,8 +141,8 @@ void bind_io(py::module_& m) {
             throw py::type_error(std::string("lines must be bytes, memoryview or None, not ") +
                                  Py_TYPE(h.ptr())->tp_name);
           }
-          while (rest.size() > kChunkBytes) {
-            size_t lf = rest.find('\n', kChunkBytes - 1);
+          while (rest.size() > chunk_bytes) {
+            size_t lf = rest.find('\n', chunk_bytes - 1);
             if (lf == std::string_view::npos || lf + 1 == rest.size()) break;
             chunks.push_back({rest.substr(0, lf + 1), false});
             rest.remove_prefix(lf + 1);
@@ -220,6 +222,7 @@ void bind_io(py::module_& m) {
       py::arg("lines"), py::arg("keys"), py::arg("tokenizer"), py::kw_only(),
       py::arg("max_line_bytes"), py::arg("too_long_reason"), py::arg("eod") = py::none(),
       py::arg("threads") = 0, py::arg("allow_special") = false, py::arg("dtype") = "uint32",
+      py::arg("chunk_bytes") = kChunkBytes,
       "Reads a batch of corpus lines as zhtok.corpus.CorpusReader does and encodes their\n"
       "documents, on threads without the GIL. lines: bytes (or a memoryview of bytes) holding\n"
       "lines as read, each ending\n"
