@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hash_bytes.h"
+
 namespace zhtok::bpe {
 
 class PieceCache {
@@ -26,7 +28,7 @@ class PieceCache {
   // The ids of piece and their count, or nullptr if absent.
   const uint32_t* find(std::string_view piece, size_t& count) const {
     if (slots_.empty() || piece.size() > kMaxKeyBytes) return nullptr;
-    uint64_t h = hash(piece);
+    uint64_t h = hash_bytes(piece);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.key_len == 0) return nullptr;
@@ -64,7 +66,7 @@ class PieceCache {
     arena_.resize(at + words);
     std::memcpy(arena_.data() + at, ids, count * sizeof(uint32_t));
     std::memcpy(arena_.data() + at + count, piece.data(), piece.size());
-    place(Slot{hash(piece), uint32_t(at), uint16_t(piece.size()), uint16_t(count)});
+    place(Slot{hash_bytes(piece), uint32_t(at), uint16_t(piece.size()), uint16_t(count)});
     ++used_;
   }
 
@@ -83,22 +85,6 @@ class PieceCache {
     uint16_t key_len = 0;  // 0 = empty (pieces are never empty)
     uint16_t ids_len = 0;
   };
-  // Written for short keys (most pieces are a few bytes): 8 bytes a step, no call.
-  static uint64_t hash(std::string_view s) {
-    const char* p = s.data();
-    size_t n = s.size();
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    for (; n >= 8; p += 8, n -= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-      h ^= h >> 31;
-    }
-    uint64_t w = 0;
-    for (size_t k = 0; k < n; ++k) w |= uint64_t(static_cast<unsigned char>(p[k])) << (8 * k);
-    h = (h ^ w) * 0x94D049BB133111EBULL;
-    return h ^ (h >> 29);
-  }
   void place(const Slot& slot) {
     size_t i = slot.hash & mask_;
     while (slots_[i].key_len != 0) i = (i + 1) & mask_;

@@ -8,11 +8,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/hash_bytes.h"
 
 namespace zhtok {
 
@@ -78,7 +79,7 @@ class StringCounter {
     uint32_t hash = 0;  // also the slot position: tables stay below 2^32 slots
   };
   static uint32_t hash(std::string_view s) {
-    uint64_t h = std::hash<std::string_view>{}(s);
+    uint64_t h = hash_bytes(s);
     return uint32_t(h ^ (h >> 32));
   }
   std::string_view key_of(const Slot& s) const { return std::string_view(keys_).substr(s.offset, s.length); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 
 namespace zhtok::segment {
 
@@ -11,6 +12,8 @@ DictTrie DictTrie::build(const std::vector<std::u32string>& words) {
   std::vector<uint32_t> order(words.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return words[a] < words[b]; });
+  for (size_t k = 1; k < order.size(); ++k)  // the walk below needs them unique
+    if (words[order[k]] == words[order[k - 1]]) throw std::invalid_argument("a word is listed twice");
 
   DictTrie t;
   t.num_words_ = words.size();

@@ -17,7 +17,7 @@ class DictTrie {
   DictTrie() : code_(1, 0), first_child_(1, 0), num_children_(1, 0), word_id_(1, -1) {
     index_root();
   }
-  // words must be unique; a word's id is its index in words.
+  // A word's id is its index in words; a word listed twice is an std::invalid_argument.
   static DictTrie build(const std::vector<std::u32string>& words);
 
   // Calls f(length, word_id) for every word that is a prefix of s[0..n), shortest first.

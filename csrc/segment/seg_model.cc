@@ -1,6 +1,5 @@
 #include "segment/seg_model.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "segment/perceptron_scorer.h"
@@ -55,10 +54,7 @@ std::shared_ptr<const SegModel> SegModel::with_words(const std::vector<std::u32s
     all.push_back(words[i]);
     added.push_back(counts[i]);
   }
-  std::vector<std::u32string> sorted(all.begin() + dict_.num_words(), all.end());
-  std::sort(sorted.begin(), sorted.end());
-  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
-    throw std::invalid_argument("a word to add is listed twice");
+  // The dictionary's own words are unique, so a word build() finds twice was listed twice here.
   return std::make_shared<SegModel>(DictTrie::build(all), scorer_->with_more_words(added), info, normalizer_);
 }
 
