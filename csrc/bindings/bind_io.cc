@@ -163,10 +163,13 @@ void bind_io(py::module_& m) {
             for (size_t c; (c = next.fetch_add(1)) < n_chunks;) {
               ChunkResult& out = results[c];
               out.docs.resize(slots);
+              // Counted here and stored once: results of neighbouring chunks share cache lines,
+              // and a store per line from each thread would bounce them between the cores.
+              size_t lines = 0;
               auto read = [&](std::string_view line, bool too_long) {
                 reader.read(line, too_long);
-                for (const auto& reason : reader.bad()) out.bad.emplace_back(out.lines, reason);
-                ++out.lines;
+                for (const auto& reason : reader.bad()) out.bad.emplace_back(lines, reason);
+                ++lines;
                 for (size_t k = 0; k < slots; ++k) {
                   const auto& text = reader.doc(k);
                   if (!text) continue;
@@ -179,10 +182,7 @@ void bind_io(py::module_& m) {
                   doc.add(before);
                 }
               };
-              if (chunks[c].dropped) {
-                read({}, true);
-                continue;
-              }
+              if (chunks[c].dropped) read({}, true);
               // Each line ends in LF, a CR before it dropped; the last may have no LF (a
               // file's last line) and keeps its CR.
               for (std::string_view rest = chunks[c].text; !rest.empty();) {
@@ -194,6 +194,7 @@ void bind_io(py::module_& m) {
                 if (lf == std::string_view::npos) break;
                 rest.remove_prefix(lf + 1);
               }
+              out.lines = lines;
             }
           });
         }
