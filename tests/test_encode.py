@@ -260,3 +260,5 @@ def test_core_batches_give_ids_in_the_writers_dtype_and_count_lines(tok_path):
         _core.encode_lines([text], None, tok._core, **args)
     with pytest.raises(TypeError, match="contiguous"):
         _core.encode_lines([memoryview(block)[::2]], None, tok._core, **args)
+    with pytest.raises(TypeError, match="read-only"):
+        _core.encode_lines([memoryview(bytearray(block))], None, tok._core, **args)

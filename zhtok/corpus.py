@@ -220,11 +220,12 @@ class CorpusReader:
                     head.append(tail)
 
     def line_batches(self, batch_bytes: int) -> Iterator["LineBatch"]:
-        """The raw lines of the inputs in batches of whole blocks read (of at most batch_bytes),
-        at least batch_bytes or to a file's end, for reading elsewhere by this reader's rules: zhtok encode splits,
-        parses and encodes them in the core (``_core.encode_lines``), and reports what it
-        finds with add_bad() and stats.records and stats.lines (line numbers are counted
-        there too). The same inputs always give the same batches."""
+        """The raw lines of the inputs in batches of whole blocks read (blocks of at most
+        batch_bytes; a batch is at least batch_bytes, or the rest of a file), for reading
+        elsewhere by this reader's rules: zhtok encode splits, parses and encodes them in the
+        core (``_core.encode_lines``) and reports what it finds with add_bad(), stats.records
+        and stats.lines (it counts the line numbers too). The same inputs always give the
+        same batches."""
         start, end = self.byte_range if self.byte_range else (0, None)
         for index, path in enumerate(self.paths):
             jsonl = is_jsonl(path)
@@ -265,8 +266,9 @@ class CorpusReader:
 @dataclass(frozen=True)
 class LineBatch:
     """Lines of one file as CorpusReader.line_batches reads them: each item of lines is bytes
-    (or a memoryview of bytes) holding one or more lines as read (each ending in LF, a CR before it to be dropped, except
-    perhaps a file's last line), or None for one line dropped as over the limit."""
+    (or a memoryview of bytes) holding one or more lines as read, each ending in LF (a CR
+    before it is to be dropped) except perhaps a file's last line; or None for one line
+    dropped as over the limit."""
     file_index: int
     path: str
     jsonl: bool

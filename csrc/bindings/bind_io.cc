@@ -134,8 +134,9 @@ void bind_io(py::module_& m) {
             rest = {PyBytes_AS_STRING(h.ptr()), size_t(PyBytes_GET_SIZE(h.ptr()))};
           } else if (PyMemoryView_Check(h.ptr())) {
             const Py_buffer* b = PyMemoryView_GET_BUFFER(h.ptr());
-            if (b->itemsize != 1 || !PyBuffer_IsContiguous(b, 'C'))
-              throw py::type_error("lines: a memoryview must be of contiguous bytes");
+            // Read-only: read without the GIL, the bytes must not change under the threads.
+            if (b->itemsize != 1 || !b->readonly || !PyBuffer_IsContiguous(b, 'C'))
+              throw py::type_error("lines: a memoryview must be of read-only contiguous bytes");
             rest = {static_cast<const char*>(b->buf), size_t(b->len)};
           } else {
             throw py::type_error(std::string("lines must be bytes, memoryview or None, not ") +
