@@ -105,7 +105,8 @@ def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monke
     assert (tmp_path / "part.progress.json").exists()
     monkeypatch.undo()
     s = encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800, resume=True)
-    assert s.documents == 300
+    assert s.documents == 300 and 0 < s.resumed_documents < 300
+    assert f"resumed: {s.resumed_documents:,} of the documents" in str(s)
     for suffix in (".bin", ".idx"):
         assert (tmp_path / f"full_text_document{suffix}").read_bytes() == (tmp_path / f"part_text_document{suffix}").read_bytes()
     assert not list(tmp_path.glob("part*.tmp")) and not (tmp_path / "part.progress.json").exists()

@@ -39,11 +39,15 @@ class EncodeSummary:
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     bad: list[BadRecord] = field(default_factory=list)
+    resumed_documents: int = 0  # of documents, those an interrupted run had written
 
     def __str__(self) -> str:
         rate = self.bytes_read / 1e6 / self.seconds if self.seconds else 0.0
         lines = [f"{self.documents:,} documents, {self.tokens:,} tokens from {self.bytes_read / 1e6:,.1f} MB "
                  f"in {self.seconds:.1f}s ({rate:,.1f} MB/s); {len(self.bad)} records skipped"]
+        if self.resumed_documents:
+            lines.append(f"  resumed: {self.resumed_documents:,} of the documents were written by the "
+                         "interrupted run (their lines were read again, for bad records, not encoded)")
         reasons: dict[str, int] = {}
         for b in self.bad:
             kind = b.reason.split(":")[0]
@@ -241,6 +245,7 @@ def encode_corpus(
                              "remove it to start over")
         skip_to = tuple(state["position"])
         summary.documents, summary.tokens = state["documents"], state["tokens"]
+        summary.resumed_documents = state["documents"]
         cls = IndexedDatasetWriter if fmt == "megatron" else NpyTokenWriter
         writers = {k: cls.resume(output_path(prefix, k, fmt), dtype, s) for k, s in state["writers"].items()}
     for k in keys:
