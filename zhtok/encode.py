@@ -156,6 +156,7 @@ def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod:
     Batches up to skip_to (written by an interrupted run) are only checked, for their bad
     records, and not yielded."""
     file_index, line = -1, 0  # the last line of the file that batches have reached
+    dtype = dtype_for_vocab(tok.vocab_size).name  # the writers' ids, from the core as they are
     for batch in prefetch(reader.line_batches(batch_bytes), 2):
         if batch.file_index != file_index:
             file_index, line = batch.file_index, 0
@@ -163,7 +164,7 @@ def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod:
         docs, bad, count = _core.encode_lines(
             batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
             max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
-            threads=threads, dtype=dtype_for_vocab(tok.vocab_size).name, chunk_bytes=_CHUNK_BYTES)
+            threads=threads, dtype=dtype, chunk_bytes=_CHUNK_BYTES)
         for i, reason in bad:
             reader.add_bad(batch.path, line + 1 + i, reason)
         line += count

@@ -6,6 +6,7 @@
 #include <queue>
 
 #include "common/error.h"
+#include "common/utf8.h"
 
 namespace zhtok::bpe {
 namespace {
@@ -16,20 +17,13 @@ inline size_t hash_pair(uint64_t key) { return static_cast<size_t>((key * 0x9E37
 constexpr size_t kShortPiece = 256;
 
 // The code point and length of the two- or three-byte character at p[i], i < n, or length 0:
-// the characters char_tokens_ can hold (canonical encodings; the surrogates WTF-8 carries too).
+// the characters char_tokens_ can hold (the surrogates WTF-8 carries too).
 inline size_t short_char_at(const unsigned char* p, size_t i, size_t n, uint32_t& cp) {
-  unsigned char c = p[i];
-  if (c >= 0xC2 && c <= 0xDF) {
-    if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) return 0;
-    cp = (c & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu);
-    return 2;
-  }
-  if ((c & 0xF0) == 0xE0) {
-    if (i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) return 0;
-    cp = (c & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
-    return cp >= 0x800 ? 3 : 0;  // an overlong form is left as bytes
-  }
-  return 0;
+  char32_t c;
+  int len = decode_utf8_char(p + i, n - i, c, /*allow_surrogates=*/true);
+  if (len != 2 && len != 3) return 0;
+  cp = c;
+  return size_t(len);
 }
 
 // Index of the first smallest of v[0..n), n >= 1. Two passes, the minimum then its position,
