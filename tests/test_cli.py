@@ -112,3 +112,28 @@ def test_seg_streams_a_long_line_in_pieces(tmp_path):
 def test_bench_ray_has_no_readme_block():
     r = run(["bench", "ray", "--readme"])
     assert r.returncode == 2 and "no README block" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("preset", [None, "4"])
+def test_cli_caps_malloc_arenas_unless_the_user_chose(monkeypatch, tmp_path, preset):
+    from zhtok import _core
+
+    calls = []
+    monkeypatch.setattr(_core, "limit_malloc_arenas", lambda n: calls.append(n) or True)
+    if preset is None:
+        monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    else:
+        monkeypatch.setenv("MALLOC_ARENA_MAX", preset)
+    text = tmp_path / "in.txt"
+    text.write_text("南京市长江大桥\n", encoding="utf-8")
+    assert main(["seg", str(text), "-o", str(tmp_path / "out.txt")]) == 0
+    assert calls == ([1] if preset is None else [])
+
+
+def test_limit_malloc_arenas_applies_under_glibc():
+    import platform
+
+    code = "from zhtok import _core; print(_core.limit_malloc_arenas(1))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(platform.libc_ver()[0] == "glibc")
