@@ -73,6 +73,25 @@ def test_batch_equals_single(texts, threads):
     assert seg.cut_batch(texts, threads=threads) == [seg.cut(t) for t in texts]
 
 
+@pytest.mark.parametrize("length", [1, 1023, 1024, 1025, 3000])
+@pytest.mark.parametrize("extra", ["", "é", "😀", "\ud800"])
+def test_cut_short_and_long_str_agree(seg, length, extra):
+    # cut() reads a str of up to 1024 characters directly (Latin-1, BMP or astral storage);
+    # cut_batch and longer strs go through UTF-8: the words must not depend on the path.
+    base = "南京市长江大桥，iPhone15 研究生命的起源。" + extra
+    text = (base * (length // len(base) + 1))[:length]
+    words = seg.cut(text)
+    assert "".join(words) == text
+    assert words == seg.cut_batch([text], threads=1)[0]
+    if "\ud800" not in text:
+        assert words == seg.cut(text.encode("utf-8"))
+
+
+def test_cut_checks_errors_for_short_str_too(seg):
+    with pytest.raises(ValueError, match="errors must be"):
+        seg.cut("中", errors="ignore")
+
+
 def test_invalid_utf8_bytes_name_the_offset(seg):
     with pytest.raises(InputError) as e:
         seg.cut("中文".encode() + b"\xff" + "好".encode())
