@@ -56,7 +56,12 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
                    std::vector<uint32_t>& rows, std::vector<uint64_t>& keys) {
   const size_t n = lat.n;
   // Longest dictionary word (2+ runes) that starts at, ends at, or passes through each rune.
-  thread_local std::vector<uint8_t> starts, ends, inside;  // per-thread buffers, reused
+  thread_local struct {  // per-thread buffers, reused; one thread_local (see PerceptronScorer)
+    std::vector<uint8_t> starts, ends, inside;
+    std::vector<uint32_t> code, id, klass;
+  } buffers;
+  auto &starts = buffers.starts, &ends = buffers.ends, &inside = buffers.inside;
+  auto &code = buffers.code, &id = buffers.id, &klass = buffers.klass;
   starts.assign(n, 0), ends.assign(n, 0), inside.assign(n, 0);
   for (const Edge& e : lat.edges) {
     size_t len = e.end - e.start;
@@ -67,7 +72,6 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     for (size_t m = e.start + 1; m + 1 < e.end; ++m) inside[m] = std::max(inside[m], l);
   }
   // Codes and ids with two runes of padding on each side.
-  thread_local std::vector<uint32_t> code, id, klass;
   code.assign(n + 4, kPad), id.assign(n + 4, index.id(kPad)), klass.assign(n + 2, kPadClass);
   for (size_t k = 0; k < n; ++k) {
     code[k + 2] = feature_code(cps[k], cls[k]);
