@@ -22,9 +22,9 @@ class FingerprintTable {
 
   const V* find(uint64_t key) const { return find_at(key, slot(key)); }
 
-  // out[i] = find(keys[i]). Prefetches keys ahead so that the cache misses of independent
-  // lookups overlap.
-  void find_many(const uint64_t* keys, size_t n, const V** out) const {
+  // out[i] = find(keys[i]), or absent where that is null. Prefetches keys ahead so that the
+  // cache misses of independent lookups overlap.
+  void find_many(const uint64_t* keys, size_t n, const V** out, const V* absent = nullptr) const {
     constexpr size_t kAhead = 32;  // a power of two: the ring of slots computed ahead
     size_t ahead[kAhead];
     auto fetch = [&](size_t i) {
@@ -33,7 +33,8 @@ class FingerprintTable {
     };
     for (size_t i = 0; i < n && i < kAhead; ++i) fetch(i);
     for (size_t i = 0; i < n; ++i) {
-      out[i] = find_at(keys[i], ahead[i % kAhead]);
+      const V* v = find_at(keys[i], ahead[i % kAhead]);
+      out[i] = v ? v : absent;
       if (i + kAhead < n) fetch(i + kAhead);
     }
   }

@@ -145,21 +145,25 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
     pair_keys[n + 2] = pair_group_key(key(n - 1, 3));
     triple_keys[n + 1] = triple_group_key(key(n - 1, 7));
     pairs.resize(pair_keys.size()), triples.resize(triple_keys.size()), singles.resize(single_keys.size());
-    hashed_.pairs.find_many(pair_keys.data(), pair_keys.size(), pairs.data());
-    hashed_.triples.find_many(triple_keys.data(), triple_keys.size(), triples.data());
-    hashed_.singles.find_many(single_keys.data(), single_keys.size(), singles.data());
+    // Absent features read zero weights rather than being skipped: whether a feature was
+    // seen in training is a coin toss for the branch predictor.
+    static const PairWeights kNoPair{};
+    static const TripleWeights kNoTriple{};
+    static const PackedWeights kNoSingle{};
+    hashed_.pairs.find_many(pair_keys.data(), pair_keys.size(), pairs.data(), &kNoPair);
+    hashed_.triples.find_many(triple_keys.data(), triple_keys.size(), triples.data(), &kNoTriple);
+    hashed_.singles.find_many(single_keys.data(), single_keys.size(), singles.data(), &kNoSingle);
     for (size_t k = 0; k < n; ++k) {
       int32_t sum[kNumTags] = {0, 0, 0, 0};
       auto add = [&](const int16_t* w) {
         for (int t = 0; t < kNumTags; ++t) sum[t] += w[t];
       };
-      for (int r = 0; r < kPairRoles; ++r)  // rune k reads pair k - 2 + r as role r
-        if (const PairWeights* p = pairs[k + r]) add(p->w[r]);
-      if (const TripleWeights* q = triples[k + 1]) add(q->w[0]);  // -1..1
-      if (const TripleWeights* q = triples[k]) add(q->w[1]);      // -2..0
-      if (const TripleWeights* q = triples[k + 2]) add(q->w[2]);  // 0..2
-      for (int j = 0; j < 2; ++j)
-        if (const PackedWeights* p = singles[2 * k + j]) add(p->w);
+      for (int r = 0; r < kPairRoles; ++r) add(pairs[k + r]->w[r]);  // pair k - 2 + r, role r
+      add(triples[k + 1]->w[0]);  // -1..1
+      add(triples[k]->w[1]);      // -2..0
+      add(triples[k + 2]->w[2]);  // 0..2
+      add(singles[2 * k]->w);
+      add(singles[2 * k + 1]->w);
       for (int t = 0; t < kNumTags; ++t) tag[k * kNumTags + t] += scale_ * static_cast<float>(sum[t]);
     }
   }
