@@ -62,8 +62,11 @@ constexpr Py_ssize_t kShortText = 1024;
 // The words of a short str (at most kShortText characters), or nullopt for any other text.
 std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   PyObject* o = text.ptr();
-  if (!PyUnicode_Check(o) || PyUnicode_READY(o) != 0 || PyUnicode_GET_LENGTH(o) > kShortText)
-    return std::nullopt;
+  if (!PyUnicode_Check(o)) return std::nullopt;
+#if PY_VERSION_HEX < 0x030C0000  // strs not yet in canonical form exist only before 3.12
+  if (PyUnicode_READY(o) != 0) throw py::error_already_set();
+#endif
+  if (PyUnicode_GET_LENGTH(o) > kShortText) return std::nullopt;
   thread_local Runes r;  // cps only: the segmenter reads nothing else
   const Py_ssize_t n = PyUnicode_GET_LENGTH(o);
   const int kind = PyUnicode_KIND(o);
