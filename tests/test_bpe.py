@@ -122,6 +122,17 @@ def test_batch_equals_single(texts, threads):
     assert flat.tolist() == [i for t in texts for i in tok.encode(t)]
 
 
+@pytest.mark.parametrize("size", [1, 3071, 3072, 3073, 9000])
+def test_encode_short_and_long_texts_agree(default_tok, size):
+    # encode() keeps the GIL for texts up to 3072 UTF-8 bytes and releases it for longer ones;
+    # the ids must not depend on the path (encode_batch always releases it).
+    base = "南京市长江大桥于1968年建成, iPhone15 和 GPT-4。\n"
+    text = (base * (size // len(base.encode()) + 1)).encode()[:size].decode("utf-8", "ignore")
+    ids = default_tok.encode(text)
+    assert ids == default_tok.encode_batch([text], threads=1)[0]
+    assert default_tok.decode(ids) == text
+
+
 def test_long_pieces_use_the_same_merges(regex_tok):
     # Pieces over 64 bytes take the heap path; the result must equal the short path's.
     word = "encodingencoding" * 20

@@ -109,7 +109,9 @@ void bind_bpe(py::module_& m) {
           [](const Tokenizer& tok, py::handle text, bool allow_special) {
             TextArg t(text, "strict");
             std::vector<uint32_t> ids;
-            {
+            if (t.view().size() <= 3 * kShortText) {
+              ids = encode_one(tok, t, allow_special);
+            } else {
               py::gil_scoped_release release;
               ids = encode_one(tok, t, allow_special);
             }

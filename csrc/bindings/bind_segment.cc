@@ -53,12 +53,9 @@ void segment_item(const Segmenter& seg, const TextArg& text, size_t i, Segmented
   out.spans = seg.segment(out.runes);
 }
 
-// Text of at most this many characters is segmented by cut() holding the GIL, its characters
-// read straight from the str: for a line of a few dozen characters, releasing and taking back
-// the GIL, encoding the str to UTF-8 and allocating buffers cost about as much as segmenting
-// it (0.6 us of a 1-character call); a thread holds the GIL at most ~0.2 ms this way.
-constexpr Py_ssize_t kShortText = 1024;
-
+// A str of at most kShortText characters is segmented by cut() holding the GIL (see text.h),
+// its characters read straight from the str: for a line of a few dozen characters encoding it to
+// UTF-8 and allocating buffers cost as much again.
 // The words of a short str (at most kShortText characters), or nullopt for any other text.
 std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   PyObject* o = text.ptr();
@@ -66,7 +63,7 @@ std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
 #if PY_VERSION_HEX < 0x030C0000  // strs not yet in canonical form exist only before 3.12
   if (PyUnicode_READY(o) != 0) throw py::error_already_set();
 #endif
-  if (PyUnicode_GET_LENGTH(o) > kShortText) return std::nullopt;
+  if (PyUnicode_GET_LENGTH(o) > Py_ssize_t(kShortText)) return std::nullopt;
   thread_local Runes r;  // cps only: the segmenter reads nothing else
   const Py_ssize_t n = PyUnicode_GET_LENGTH(o);
   const int kind = PyUnicode_KIND(o);
