@@ -53,10 +53,9 @@ void segment_item(const Segmenter& seg, const TextArg& text, size_t i, Segmented
   out.spans = seg.segment(out.runes);
 }
 
-// A str of at most kShortText characters is segmented by cut() holding the GIL (see text.h),
-// its characters read straight from the str: for a line of a few dozen characters encoding it to
-// UTF-8 and allocating buffers cost as much again.
-// The words of a short str (at most kShortText characters), or nullopt for any other text.
+// The words of a str of at most kShortText characters, segmented holding the GIL (see text.h)
+// from characters read straight from the str; nullopt for any other text. For a line of a few
+// dozen characters, encoding it to UTF-8 and allocating buffers would cost as much again.
 std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   PyObject* o = text.ptr();
   if (!PyUnicode_Check(o)) return std::nullopt;

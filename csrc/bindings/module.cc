@@ -26,8 +26,8 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = ZHTOK_VERSION;
   // glibc gives each thread that allocates a heap of its own; blocks one thread frees in
   // another's heap are kept there, so a reader thread, encoding threads and Python's main
-  // thread hold several part-empty heaps that grow over a long run (113 MB peak for a 100 MB
-  // zhtok encode, rising with the input; 98 MB with one heap, at the same speed). The CLI limits
+  // thread hold several part-empty heaps that grow over a long run (110 MB peak for a 100 MB
+  // zhtok encode, 113 MB for 1 GB; 97 and 99 MB with one heap, at the same speed). The CLI limits
   // its own process; a library must not change its host's allocator, so nothing else calls it.
   m.def(
       "limit_malloc_arenas",
