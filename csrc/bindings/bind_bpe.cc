@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
@@ -109,10 +110,9 @@ void bind_bpe(py::module_& m) {
           [](const Tokenizer& tok, py::handle text, bool allow_special) {
             TextArg t(text, "strict");
             std::vector<uint32_t> ids;
-            if (t.view().size() <= 3 * kShortText) {
-              ids = encode_one(tok, t, allow_special);
-            } else {
-              py::gil_scoped_release release;
+            {
+              std::optional<py::gil_scoped_release> release;  // for long texts only (text.h)
+              if (t.view().size() > 3 * kShortText) release.emplace();
               ids = encode_one(tok, t, allow_special);
             }
             return id_list(ids.data(), ids.size());

@@ -51,6 +51,23 @@ py::str wtf8_str(std::string_view bytes) {
   return py::reinterpret_steal<py::str>(s);
 }
 
+// The ids' dtype of encode_lines, by numpy name, with the largest id it holds.
+enum class IdType { Uint16, Int32, Uint32 };
+struct IdTypeInfo {
+  const char* name;
+  IdType type;
+  uint64_t max_id;
+};
+constexpr IdTypeInfo kIdTypes[] = {{"uint16", IdType::Uint16, 0xFFFF},
+                                   {"int32", IdType::Int32, 0x7FFFFFFF},
+                                   {"uint32", IdType::Uint32, 0xFFFFFFFF}};
+
+const IdTypeInfo& id_type(const std::string& name) {
+  for (const IdTypeInfo& t : kIdTypes)
+    if (name == t.name) return t;
+  throw py::value_error("dtype must be 'uint16', 'int32' or 'uint32', not '" + name + "'");
+}
+
 // A chunk of a batch: whole lines as read, or one line dropped as too long.
 struct Chunk {
   std::string_view text;
@@ -113,10 +130,8 @@ void bind_io(py::module_& m) {
         std::shared_ptr<Tokenizer> tok;
         if (!tokenizer.is_none()) tok = tokenizer.cast<std::shared_ptr<Tokenizer>>();
         // Ids in the writer's dtype, so that it neither converts nor range-checks a batch.
-        uint64_t max_id = dtype == "uint16" ? 0xFFFF : dtype == "int32" ? 0x7FFFFFFF : 0xFFFFFFFF;
-        if (dtype != "uint16" && dtype != "int32" && dtype != "uint32")
-          throw py::value_error("dtype must be 'uint16', 'int32' or 'uint32', not '" + dtype + "'");
-        if (tok && (tok->vocab_size() - 1 > max_id || (eod && *eod > max_id)))
+        const IdTypeInfo& out_type = id_type(dtype);
+        if (tok && (tok->vocab_size() - 1 > out_type.max_id || (eod && *eod > out_type.max_id)))
           throw py::value_error("the tokenizer's ids do not fit " + dtype);
 
         // The items cut into chunks at line ends; the tuple keeps the items alive without the
@@ -204,9 +219,9 @@ void bind_io(py::module_& m) {
         for (size_t k = 0; k < slots; ++k) {
           auto slot = [&](size_t c) -> const IdRuns& { return results[c].docs[k]; };
           if (tok) {
-            docs.append(dtype == "uint16"  ? runs_to_numpy<uint16_t>(n_chunks, slot)
-                        : dtype == "int32" ? runs_to_numpy<int32_t>(n_chunks, slot)
-                                           : runs_to_numpy<uint32_t>(n_chunks, slot));
+            docs.append(out_type.type == IdType::Uint16 ? runs_to_numpy<uint16_t>(n_chunks, slot)
+                        : out_type.type == IdType::Int32 ? runs_to_numpy<int32_t>(n_chunks, slot)
+                                                         : runs_to_numpy<uint32_t>(n_chunks, slot));
           } else {
             size_t count = 0;
             for (size_t c = 0; c < n_chunks; ++c) count += slot(c).lengths.size();

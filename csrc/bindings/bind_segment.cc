@@ -71,11 +71,8 @@ std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   for (Py_ssize_t i = 0; i < n; ++i) r.cps[size_t(i)] = PyUnicode_READ(kind, data, i);
   std::vector<Span> spans = seg.segment(r);
   py::list out(spans.size());
-  for (size_t i = 0; i < spans.size(); ++i) {
-    PyObject* w = PyUnicode_Substring(o, Py_ssize_t(spans[i].begin), Py_ssize_t(spans[i].end));
-    if (!w) throw py::error_already_set();
-    PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), w);
-  }
+  for (size_t i = 0; i < spans.size(); ++i)
+    PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), str_slice(text, spans[i].begin, spans[i].end).release().ptr());
   return out;
 }
 

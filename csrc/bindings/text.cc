@@ -49,7 +49,11 @@ py::str TextArg::slice(size_t begin, size_t end) const {
 
 py::str TextArg::word(const Runes& runes, uint32_t begin, uint32_t end) const {
   if (!is_str_) return slice(runes.offs[begin], runes.offs[end]);
-  PyObject* s = PyUnicode_Substring(keep_.ptr(), Py_ssize_t(begin), Py_ssize_t(end));
+  return str_slice(keep_, begin, end);
+}
+
+py::str str_slice(py::handle str, size_t begin, size_t end) {
+  PyObject* s = PyUnicode_Substring(str.ptr(), Py_ssize_t(begin), Py_ssize_t(end));
   if (!s) throw py::error_already_set();
   return py::reinterpret_steal<py::str>(s);
 }

@@ -41,6 +41,9 @@ class TextArg {
   InvalidUtf8 mode_ = InvalidUtf8::Fail;
 };
 
+// Characters [begin, end) of a str, as a new str (GIL needed).
+py::str str_slice(py::handle str, size_t begin, size_t end);
+
 // Work on one text of at most this many characters (3x as many UTF-8 bytes) is done holding the
 // GIL: releasing and taking it back costs ~0.15 us, as much as segmenting a short line or
 // encoding half of one, and such a call holds the GIL at most ~0.2 ms. Batch calls and longer
