@@ -29,7 +29,10 @@ class FingerprintTable {
     size_t ahead[kAhead];
     auto fetch = [&](size_t i) {
       ahead[i % kAhead] = slot(keys[i]);
-      __builtin_prefetch(slots_.data() + ahead[i % kAhead]);
+      const char* first = reinterpret_cast<const char*>(slots_.data() + ahead[i % kAhead]);
+      __builtin_prefetch(first);
+      // A slot of more than a few bytes often straddles two cache lines.
+      if constexpr (sizeof(Slot) > 16) __builtin_prefetch(first + sizeof(Slot) - 1);
     };
     for (size_t i = 0; i < n && i < kAhead; ++i) fetch(i);
     for (size_t i = 0; i < n; ++i) {
