@@ -97,14 +97,14 @@ def kill_at_call(monkeypatch, n: int) -> None:
 
 
 def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monkeypatch):
-    encode_corpus([jsonl], tok_path, tmp_path / "full", append_eod=True, batch_bytes=800)
+    encode_corpus([jsonl], tok_path, tmp_path / "full", append_eod=True, batch_bytes=800, checkpoint_bytes=800)
     kill_at_call(monkeypatch, 8)
     with pytest.raises(KeyboardInterrupt):
-        encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800)
+        encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800, checkpoint_bytes=800)
     assert not (tmp_path / "part_text_document.bin").exists()
     assert (tmp_path / "part.progress.json").exists()
     monkeypatch.undo()
-    s = encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800, resume=True)
+    s = encode_corpus([jsonl], tok_path, tmp_path / "part", append_eod=True, batch_bytes=800, checkpoint_bytes=800, resume=True)
     assert s.documents == 300 and 0 < s.resumed_documents < 300
     assert f"resumed: {s.resumed_documents:,} of the documents" in str(s)
     for suffix in (".bin", ".idx"):
@@ -115,7 +115,7 @@ def test_resume_after_a_crash_is_byte_identical(tmp_path, jsonl, tok_path, monke
 def test_resume_refuses_changed_options(tmp_path, jsonl, tok_path, monkeypatch):
     kill_at_call(monkeypatch, 6)
     with pytest.raises(KeyboardInterrupt):
-        encode_corpus([jsonl], tok_path, tmp_path / "p", batch_bytes=800)
+        encode_corpus([jsonl], tok_path, tmp_path / "p", batch_bytes=800, checkpoint_bytes=800)
     monkeypatch.undo()
     assert (tmp_path / "p.progress.json").exists()
     with pytest.raises(Exception, match="changed"):
@@ -215,12 +215,12 @@ def test_on_error_fail_stops_at_the_first_bad_record(tmp_path, tok_path):
 def test_resume_finds_the_same_bad_records(tmp_path, tok_path, monkeypatch):
     src = tmp_path / "r.jsonl"
     src.write_bytes(MESSY * 20)
-    full = encode_corpus([src], tok_path, tmp_path / "full", batch_bytes=2000)
+    full = encode_corpus([src], tok_path, tmp_path / "full", batch_bytes=2000, checkpoint_bytes=2000)
     kill_at_call(monkeypatch, 5)
     with pytest.raises(KeyboardInterrupt):
-        encode_corpus([src], tok_path, tmp_path / "part", batch_bytes=2000)
+        encode_corpus([src], tok_path, tmp_path / "part", batch_bytes=2000, checkpoint_bytes=2000)
     monkeypatch.undo()
-    again = encode_corpus([src], tok_path, tmp_path / "part", batch_bytes=2000, resume=True)
+    again = encode_corpus([src], tok_path, tmp_path / "part", batch_bytes=2000, checkpoint_bytes=2000, resume=True)
     assert again.bad == full.bad and again.documents == full.documents and again.tokens == full.tokens
     for suffix in (".bin", ".idx"):
         assert (tmp_path / f"full_text_document{suffix}").read_bytes() == (tmp_path / f"part_text_document{suffix}").read_bytes()

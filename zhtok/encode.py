@@ -15,6 +15,8 @@ import json
 import os
 import sys
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -147,39 +149,64 @@ def check_keys(paths: list[str], keys: list[str]) -> None:
                          f"which is not among the keys {keys}: add --json-key text")
 
 
-def _encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
-                     batch_bytes: int, skip_to: tuple[int, int]) -> Iterator[tuple[dict, tuple[int, int]]]:
-    """The documents of reader, a batch at a time, as {key: (ids, lengths)} (eod, if not None,
-    ending each document) with the (file index, line) reached. The lines are parsed, checked
-    and encoded in the core on ``threads`` threads without the GIL; the reading thread only
-    reads bytes. Bad records go to the reader (which raises at the first with on_error="fail").
-    Batches up to skip_to (written by an interrupted run) are only checked, for their bad
-    records, and not yielded."""
-    file_index, line = -1, 0  # the last line of the file that batches have reached
-    dtype = dtype_for_vocab(tok.vocab_size).name  # the writers' ids, from the core as they are
-    for batch in prefetch(reader.line_batches(batch_bytes), 2):
-        if batch.file_index != file_index:
-            file_index, line = batch.file_index, 0
-        skip = (file_index, line + 1) <= skip_to
-        docs, bad, count = _core.encode_lines(
-            batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
-            max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
-            threads=threads, dtype=dtype, chunk_bytes=_CHUNK_BYTES)
-        for i, reason in bad:
-            reader.add_bad(batch.path, line + 1 + i, reason)
-        line += count
-        reader.stats.lines += count
-        reader.stats.records += sum(d if skip else len(d[1]) for d in docs)  # skip: counts only
-        if not skip:
-            yield dict(zip(keys if batch.jsonl else ["text"], docs)), (file_index, line)
-
-
 def encoded_batches(reader: CorpusReader, tok: Tokenizer, keys: list[str], eod: int | None, threads: int,
                     batch_bytes: int, skip_to: tuple[int, int] = (-1, 0)) -> Iterator[tuple[dict, tuple[int, int]]]:
-    """The documents of reader, a batch at a time (see _encoded_batches). Encoding runs a batch
-    ahead on its own thread: writing and checkpointing a batch (an fsync) would otherwise leave
-    the encoding threads idle."""
-    return prefetch(_encoded_batches(reader, tok, keys, eod, threads, batch_bytes, skip_to), 1)
+    """The documents of reader, a batch at a time, as {key: (ids, lengths)} (eod, if not None,
+    ending each document) with the (file index, line) reached. The lines are parsed, checked
+    and encoded in the core without the GIL; the reading thread only reads bytes. Bad records
+    go to the reader (which raises at the first with on_error="fail"). Batches up to skip_to
+    (written by an interrupted run) are only checked, for their bad records, and not yielded.
+
+    Each of ``threads`` threads (0 = one per core) encodes whole batches, one at a time, and one
+    more batch waits its turn, so the threads stay busy while the caller writes and
+    checkpoints. Splitting each batch across the threads instead made every thread wait at the
+    end of every batch for the others' last lines and start new threads for each batch; so
+    batches had to be large (4 MB), and peak memory held several of them."""
+    threads = threads or os.cpu_count() or 1
+    dtype = dtype_for_vocab(tok.vocab_size).name  # the writers' ids, from the core as they are
+    position = [-1, 0]  # the file and its last line that batches have reached
+
+    def encode(batch, skip: bool):
+        return _core.encode_lines(
+            batch.lines, keys if batch.jsonl else None, None if skip else tok._core,
+            max_line_bytes=reader.max_line_bytes, too_long_reason=reader.too_long_reason, eod=eod,
+            threads=1, dtype=dtype, chunk_bytes=_CHUNK_BYTES)
+
+    def finish(batch, skip: bool, future):
+        docs, bad, count = future.result()
+        if batch.file_index != position[0]:
+            position[:] = [batch.file_index, 0]
+        for i, reason in bad:
+            reader.add_bad(batch.path, position[1] + 1 + i, reason)
+        position[1] += count
+        reader.stats.lines += count
+        reader.stats.records += sum(d if skip else len(d[1]) for d in docs)  # skip: counts only
+        return None if skip else (dict(zip(keys if batch.jsonl else ["text"], docs)), tuple(position))
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="zhtok-encode")
+    pending: deque = deque()
+    resuming = skip_to > (-1, 0)
+    try:
+        for batch in prefetch(reader.line_batches(batch_bytes), 2):
+            skip = False
+            if resuming:
+                # Whether an interrupted run wrote this batch depends on the lines before it,
+                # which the batches before give when done (they are only parsed: quick).
+                while pending:
+                    finish(*pending.popleft())
+                line = position[1] if batch.file_index == position[0] else 0
+                skip = resuming = (batch.file_index, line + 1) <= skip_to
+            pending.append((batch, skip, pool.submit(encode, batch, skip)))
+            if len(pending) > threads:
+                done = finish(*pending.popleft())
+                if done:
+                    yield done
+        while pending:
+            done = finish(*pending.popleft())
+            if done:
+                yield done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_docs(writers: dict, docs: dict) -> tuple[int, int]:
@@ -214,11 +241,14 @@ def encode_corpus(
     resume: bool = False,
     on_error: str = "skip",
     progress: bool = False,
-    batch_bytes: int = 4 << 20,
+    batch_bytes: int = 1 << 20,
+    checkpoint_bytes: int = 4 << 20,
 ) -> EncodeSummary:
     """Encodes every document of inputs (.txt a document a line, .jsonl under json_keys; plain,
     .gz or .zst) in input order and writes ``{prefix}_{key}_document.bin/.idx`` (megatron) or
-    ``{prefix}_{key}.npy`` (npy). ``workers`` threads encode (0 = all cores)."""
+    ``{prefix}_{key}.npy`` (npy). ``workers`` threads encode (0 = all cores), ``batch_bytes`` of
+    input at a time each; the outputs and the position reached are saved for ``resume`` every
+    ``checkpoint_bytes`` of input."""
     check_format(fmt)
     t0 = time.monotonic()
     tok = Tokenizer.from_file(tokenizer)
@@ -257,18 +287,21 @@ def encode_corpus(
     # the same bad records again.
     reader = CorpusReader(paths, keys, on_error)
     last_show = 0.0
+    # A checkpoint (an fsync of every output) per checkpoint_bytes of input, not per batch.
+    every = max(1, checkpoint_bytes // batch_bytes)
     try:
-        for docs, position in encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to):
+        for n, (docs, position) in enumerate(encoded_batches(reader, tok, keys, eod, workers, batch_bytes, skip_to)):
             documents, tokens = write_docs(writers, docs)
             summary.documents += documents
             summary.tokens += tokens
-            state = {"fingerprint": fp, "position": list(position), "documents": summary.documents,
-                     "tokens": summary.tokens,
-                     "writers": {k: w.checkpoint() for k, w in writers.items()}}
-            tmp = state_path + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(state, f)
-            os.replace(tmp, state_path)
+            if n % every == every - 1:
+                state = {"fingerprint": fp, "position": list(position), "documents": summary.documents,
+                         "tokens": summary.tokens,
+                         "writers": {k: w.checkpoint() for k, w in writers.items()}}
+                tmp = state_path + ".tmp"
+                with open(tmp, "w", encoding="utf-8") as f:
+                    json.dump(state, f)
+                os.replace(tmp, state_path)
             now = time.monotonic()
             if progress and now - last_show > 0.5:
                 last_show = now

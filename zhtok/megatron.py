@@ -63,7 +63,7 @@ _COPY_CHUNK = 1 << 24  # tokens per write when copying a dataset
 # Document lengths held in memory before they are appended to the lengths file, and read back
 # at a time to write the index: memory stays the same whatever the corpus size (8.3 million
 # documents held 66 MB of lengths, and writing their index 200 MB more).
-_LENGTHS_CHUNK = 1 << 18
+_LENGTHS_CHUNK = 1 << 16
 
 
 def dtype_for_vocab(vocab_size: int) -> np.dtype:
