@@ -35,6 +35,29 @@ def test_letter_digit_runs_stay_whole(seg, text, run):
 
 
 @pytest.mark.parametrize(
+    "text, words",
+    [('点击"Data"选项卡', ["点击", '"', "Data", '"', "选项卡"]),
+     ('He said "a dog".', ["He", " ", "said", " ", '"', "a", " ", "dog", '"', "."]),
+     ("「ＤＨｏｔｅｌ」旅館", ["「", "ＤＨｏｔｅｌ", "」", "旅館"])],
+)
+def test_phrase_punctuation_stands_alone(seg, text, words):
+    # Text unlike the training text's (ASCII quotes, full-width Latin) once gave "Data"选项卡.
+    assert seg.cut(text) == words
+
+
+@given(st.text(alphabet=st.sampled_from('，。、；：？！“”「」《》（）,;?!"()[]{}') | st.sampled_from("ab1中文的了𠀀\ufffd-.:'/·")))
+def test_no_word_holds_phrase_punctuation_beside_other_runes(text):
+    for w in zhtok.cut(text):
+        assert len(w) == 1 or not set(w) & set('，。、；？！“”「」《》（）,;?!"()[]{}'), w
+
+
+@pytest.mark.parametrize("text, word", [("访问www.google.com或", "www.google.com"), ("e-mail", "e-mail"),
+                                        ("卡尔·马克思", "卡尔·马克思")])
+def test_urls_compounds_and_names_keep_their_punctuation(seg, text, word):
+    assert word in seg.cut(text)
+
+
+@pytest.mark.parametrize(
     "text",
     ["", "\x00", "\u0301", "a\u0301\u0301b", "😀👍🏽", "𠀀𪜀𫝀𫠠𬺰𰀀", "\n\n", "  中 文  ", "\ud800", "x\udfffy",
      "家" * 5000, "中文" * 3000 + "abc" * 1000],

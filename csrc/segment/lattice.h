@@ -38,9 +38,12 @@ struct Lattice {
   // Builds the edges of cps[0..n): dictionary and user words that match at an allowed boundary,
   // plus free words of 1..max_free_units units (a unit = a rune, or a whole glued run such as
   // "iPhone15"). A user word replaces a dictionary or free edge with the same span; words the
-  // user deleted are left out.
+  // user deleted are left out. A free word of 2+ units holds no phrase punctuation (，。“” ,;?!"
+  // brackets) unless free_across_punct: the trainer's lattices keep those candidates, so the
+  // model learns to reject them (one trained without them scored the same F1 but lost an
+  // ambiguity case and glued U+FFFD to a word), and the segmenter never offers them.
   void build(const char32_t* cps, const CharClass* cls, size_t n, const DictTrie& dict,
-             const UserDict& user, int max_free_units);
+             const UserDict& user, int max_free_units, bool free_across_punct);
 
   // Removes the edges for which drop(edge) is true, keeping the grouping by start.
   template <typename Drop>

@@ -39,7 +39,8 @@ void Segmenter::build_lattice(const Runes& text, size_t begin, size_t end, Works
   ws.cls.resize(n);
   for (size_t i = 0; i < n; ++i) ws.cls[i] = classify(ws.norm[i]);
   const Scorer& scorer = model_->scorer();
-  ws.lat.build(ws.norm.data(), ws.cls.data(), n, model_->dict(), user_, scorer.max_free_units());
+  ws.lat.build(ws.norm.data(), ws.cls.data(), n, model_->dict(), user_, scorer.max_free_units(),
+               /*free_across_punct=*/false);
   scorer.score_all(ws.norm.data(), ws.cls.data(), ws.lat);
 }
 

@@ -125,7 +125,8 @@ FoldedDictionary build_dictionary(const Corpus& c, size_t folds) {
 void build_training_lattice(const Corpus& c, const FoldedDictionary& d, size_t s, Lattice& lat) {
   static const UserDict no_user;
   size_t b = c.begin[s], n = c.begin[s + 1] - b;
-  lat.build(c.cps.data() + b, c.cls.data() + b, n, d.trie, no_user, kMaxFreeUnits);
+  lat.build(c.cps.data() + b, c.cls.data() + b, n, d.trie, no_user, kMaxFreeUnits,
+            /*free_across_punct=*/true);
   const uint32_t* seen = d.counts_seen_from(s);
   for (Edge& e : lat.edges)
     if (e.source == EdgeSource::Dict && seen[e.word_id] == 0) e.source = EdgeSource::Free, e.word_id = -1;
