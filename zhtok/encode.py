@@ -28,8 +28,8 @@ from .corpus import BadRecord, CorpusReader, expand_inputs, is_jsonl, prefetch
 from .errors import InputError
 from .megatron import IndexedDatasetWriter, dtype_for_vocab
 
-# A thread's turn in the core (whole lines; a batch is cut into these): the core's default.
-# Tests make it tiny, so that small inputs are cut into chunks too.
+# The chunks (whole lines) the core cuts a batch into, each encoded and collected apart: the
+# core's default. Tests make it tiny, so that small inputs are cut into chunks too.
 _CHUNK_BYTES = 64 << 10
 
 
