@@ -21,8 +21,9 @@ using bpe::Tokenizer;
 
 namespace {
 
-// Bytes of a chunk, a thread's turn: enough lines to be worth its bookkeeping, few enough (64
-// per 4 MiB batch) that two threads finish together. A chunk ends at the first line end after.
+// Bytes of a chunk, a thread's turn: enough lines to be worth its bookkeeping, few enough (16
+// per 1 MiB batch) that threads sharing a batch finish together (zhtok encode gives each
+// thread batches of its own). A chunk ends at the first line end after.
 // (encode_lines takes another size for tests, which cut tiny inputs into chunks.)
 constexpr size_t kChunkBytes = 64 << 10;
 
