@@ -128,8 +128,8 @@ void backward_best(const Lattice& lat, PathScratch& s) {
   }
 }
 
-std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s) {
-  std::vector<int32_t> path;
+void best_path(const Lattice& lat, const PathScratch& s, std::vector<int32_t>& path) {
+  path.clear();
   for (size_t j = lat.n; j > 0;) {
     int32_t e = s.fwd_edge[j];
     if (e < 0) throw Error(ErrorKind::Internal, "no segmentation path: edge scores are not finite");
@@ -137,6 +137,11 @@ std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s) {
     j = lat.edges[e].start;
   }
   std::reverse(path.begin(), path.end());
+}
+
+std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s) {
+  std::vector<int32_t> path;
+  best_path(lat, s, path);
   return path;
 }
 

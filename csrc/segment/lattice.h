@@ -77,7 +77,9 @@ struct PathScratch {
 double forward_best(const Lattice& lat, PathScratch& s);
 // Fills bwd/bwd_edge (best path from each position to the end).
 void backward_best(const Lattice& lat, PathScratch& s);
-// Edge indices of the best path, in order (after forward_best).
+// Edge indices of the best path, in order (after forward_best); the first form reuses path's
+// memory (the segmenter's, call after call).
+void best_path(const Lattice& lat, const PathScratch& s, std::vector<int32_t>& path);
 std::vector<int32_t> best_path(const Lattice& lat, const PathScratch& s);
 
 struct ScoredPath {

@@ -78,7 +78,8 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
       }
       build_lattice(text, s, e, ws);
       forward_best(ws.lat, ws.paths);
-      std::vector<int32_t> path = best_path(ws.lat, ws.paths);
+      std::vector<int32_t>& path = ws.path;
+      best_path(ws.lat, ws.paths, path);
       size_t commit = e - s;
       if (e < j && !before_long_run) {
         // Keep words that end before the tail; the last of them starts the next window.
@@ -97,6 +98,7 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
 std::vector<Span> Segmenter::segment(const Runes& text) const {
   std::shared_lock lock(mu_);
   std::vector<Span> out;
+  out.reserve(std::min<size_t>(text.size(), 1024));  // words <= runes: no regrowth for a line
   // Buffers only, reused by this thread's next call (short lines would otherwise pay for a
   // dozen allocations each); windows bound their size, but for glued runs.
   thread_local Workspace ws;

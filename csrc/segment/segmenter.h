@@ -62,6 +62,7 @@ class Segmenter {
     std::vector<CharClass> cls;
     Lattice lat;
     PathScratch paths;
+    std::vector<int32_t> path;  // the window's best path
   };
   void build_lattice(const Runes& text, size_t begin, size_t end, Workspace& ws) const;
   // Calls on_space(begin, end) for each whitespace run and each run of letters and digits too
