@@ -38,6 +38,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
                     const UserDict& user, int max_free_units, bool free_across_punct) {
   n = len;
   edges.clear();
+  has_user_edges = false;
   first_edge.assign(n + 1, 0);
   boundary_ok.assign(n + 1, 1);
   for (size_t i = 1; i < n; ++i) boundary_ok[i] = !glued(cls[i - 1], cls[i]);
@@ -46,14 +47,20 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     if ((cps[i] == U'.' || cps[i] == U'\uFF0E') && cls[i - 1] == CharClass::Digit &&
         cls[i + 1] == CharClass::Digit)
       boundary_ok[i] = boundary_ok[i + 1] = 0;
+  // Looked up once per rune rather than twice per free word tried (a dozen times per rune).
+  punct.resize(n);
+  if (!free_across_punct)
+    for (size_t i = 0; i < n; ++i) punct[i] = phrase_punct(cps[i]);
 
   for (size_t i = 0; i < n; ++i) {
     first_edge[i] = static_cast<uint32_t>(edges.size());
     if (!boundary_ok[i]) continue;
     size_t from = edges.size();
     user.for_each_prefix(cps + i, n - i, [&](size_t len_, float freq) {
-      if (boundary_ok[i + len_])
+      if (boundary_ok[i + len_]) {
         edges.push_back({uint32_t(i), uint32_t(i + len_), 0.f, -1, freq, EdgeSource::User});
+        has_user_edges = true;
+      }
     });
     size_t users_end = edges.size();
     auto has_user_edge = [&](size_t end) {
@@ -80,7 +87,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     // position can be left. A longer one stops before phrase punctuation (and after it).
     size_t end = i;
     for (int u = 0; u < max_free_units && end < n; ++u) {
-      if (u > 0 && !free_across_punct && (phrase_punct(cps[end - 1]) || phrase_punct(cps[end])))
+      if (u > 0 && !free_across_punct && (punct[end - 1] | punct[end]))
         break;
       ++end;
       while (end < n && !boundary_ok[end]) ++end;
@@ -93,6 +100,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
 
 void Lattice::add_edge(const Edge& e) {
   edges.insert(edges.begin() + first_edge[e.start + 1], e);
+  has_user_edges |= e.source == EdgeSource::User;
   for (size_t i = e.start + 1; i <= n; ++i) ++first_edge[i];
 }
 

@@ -6,6 +6,7 @@ namespace zhtok::segment {
 
 void Scorer::score_all(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
   score(cps, cls, lat);
+  if (!lat.has_user_edges) return;
   for (size_t k = 0; k < lat.edges.size(); ++k) {
     Edge& e = lat.edges[k];
     if (e.source != EdgeSource::User || e.user_freq >= 0) continue;
