@@ -49,19 +49,23 @@ uint64_t key3(uint64_t templ, uint64_t a, uint64_t b, uint64_t c) {
   return (templ << 58) | (h & ((1ULL << 58) - 1));
 }
 
-}  // namespace
+// Fills ids and the dense rows; returns the buffers the keys are made from.
+struct RuneBuffers {
+  std::vector<uint8_t> starts, ends, inside;  // see below
+  std::vector<uint32_t> code, id, klass;      // with padding
+  // The dictionary pattern of rune k, the second half of its template-9 key.
+  uint32_t pattern(size_t k) const { return starts[k] * 64 + ends[k] * 8 + inside[k]; }
+  void release() { release_if_large(starts, ends, inside, code, id, klass); }
+};
 
-void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
-                   const CharIndex& index, const FeatureLayout& L, std::vector<uint32_t>& ids,
-                   std::vector<uint32_t>& rows, std::vector<uint64_t>& keys) {
+RuneBuffers& dense_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
+                            const CharIndex& index, const FeatureLayout& L,
+                            std::vector<uint32_t>& ids, std::vector<uint32_t>& rows) {
   const size_t n = lat.n;
+  thread_local RuneBuffers b;  // per-thread, reused; one thread_local (see PerceptronScorer)
+  auto &starts = b.starts, &ends = b.ends, &inside = b.inside;
+  auto &code = b.code, &id = b.id, &klass = b.klass;
   // Longest dictionary word (2+ runes) that starts at, ends at, or passes through each rune.
-  thread_local struct {  // per-thread buffers, reused; one thread_local (see PerceptronScorer)
-    std::vector<uint8_t> starts, ends, inside;
-    std::vector<uint32_t> code, id, klass;
-  } buffers;
-  auto &starts = buffers.starts, &ends = buffers.ends, &inside = buffers.inside;
-  auto &code = buffers.code, &id = buffers.id, &klass = buffers.klass;
   starts.assign(n, 0), ends.assign(n, 0), inside.assign(n, 0);
   for (const Edge& e : lat.edges) {
     size_t len = e.end - e.start;
@@ -80,10 +84,8 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
   }
   ids.assign(id.begin() + 2, id.end() - 2);
   rows.resize(n * kNumCharFeatures);
-  keys.resize(n * kNumHashedFeatures);
   for (size_t k = 0; k < n; ++k) {
-    const uint32_t* c = code.data() + k + 2;  // c[-2..2]
-    const uint32_t* d = id.data() + k + 2;
+    const uint32_t* d = id.data() + k + 2;  // d[-2..2]
     uint32_t* r = rows.data() + k * kNumCharFeatures;
     for (int o = 0; o < 5; ++o) r[o] = L.unigram(d[o - 2], o);
     r[5] = L.classes(klass[k] * 100 + klass[k + 1] * 10 + klass[k + 2]);
@@ -91,6 +93,20 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     r[7] = L.dict(1, ends[k]);
     r[8] = L.dict(2, inside[k]);
     r[9] = L.bias();
+  }
+  return b;
+}
+
+}  // namespace
+
+void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
+                   const CharIndex& index, const FeatureLayout& L, std::vector<uint32_t>& ids,
+                   std::vector<uint32_t>& rows, std::vector<uint64_t>& keys) {
+  const size_t n = lat.n;
+  RuneBuffers& b = dense_features(cps, cls, lat, index, L, ids, rows);
+  keys.resize(n * kNumHashedFeatures);
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t* c = b.code.data() + k + 2;  // c[-2..2]
     uint64_t* h = keys.data() + k * kNumHashedFeatures;
     h[0] = key2(1, c[-2], c[-1]);
     h[1] = key2(2, c[-1], c[0]);
@@ -100,9 +116,26 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     h[5] = key3(6, c[-1], c[0], c[1]);
     h[6] = key3(7, c[-2], c[-1], c[0]);
     h[7] = key3(8, c[0], c[1], c[2]);
-    h[8] = key2(9, c[0], starts[k] * 64 + ends[k] * 8 + inside[k]);
+    h[8] = key2(9, c[0], b.pattern(k));
   }
-  release_if_large(starts, ends, inside, code, id, klass);
+  b.release();
+}
+
+void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
+                   const CharIndex& index, const FeatureLayout& L, std::vector<uint32_t>& ids,
+                   std::vector<uint32_t>& rows, ScorerKeys& keys) {
+  const size_t n = lat.n;
+  RuneBuffers& b = dense_features(cps, cls, lat, index, L, ids, rows);
+  const uint32_t* c = b.code.data();  // c[p] = code of rune p - 2
+  keys.pairs.resize(n + 3), keys.triples.resize(n + 2), keys.singles.resize(2 * n);
+  for (size_t p = 0; p < n + 3; ++p) keys.pairs[p] = pair_group_key(key2(0, c[p], c[p + 1]));
+  for (size_t q = 0; q < n + 2; ++q)
+    keys.triples[q] = triple_group_key(key3(0, c[q], c[q + 1], c[q + 2]));
+  for (size_t k = 0; k < n; ++k) {
+    keys.singles[2 * k] = key2(5, c[k + 1], c[k + 3]);
+    keys.singles[2 * k + 1] = key2(9, c[k + 2], b.pattern(k));
+  }
+  b.release();
 }
 
 }  // namespace zhtok::segment

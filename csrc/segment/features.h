@@ -112,6 +112,18 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
                    std::vector<uint32_t>& ids, std::vector<uint32_t>& rows,
                    std::vector<uint64_t>& keys);
 
+// The hashed features as the scorer reads them: each character pair (triple) of the text once,
+// by its group key, and each rune's two single features. Pair p starts at rune p - 2 (p =
+// 0..n+2), triple q at rune q - 2 (q = 0..n+1); rune k reads pairs k..k+3 (in roles 0..3),
+// triples k..k+2 (roles -2..0, -1..1, 0..2) and singles 2k (the skip pair) and 2k+1 (its
+// dictionary pattern). The same keys as char_features' above, without the repeats.
+struct ScorerKeys {
+  std::vector<uint64_t> pairs, triples, singles;
+};
+void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
+                   const CharIndex& index, const FeatureLayout& layout,
+                   std::vector<uint32_t>& ids, std::vector<uint32_t>& rows, ScorerKeys& keys);
+
 // Edge weights of a candidate word: first and last rune with the length, and the dense word
 // features (whether it is a dictionary word, its length, the count bucket of a dictionary
 // word). Returns how many (at most 4).

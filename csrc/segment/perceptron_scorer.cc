@@ -113,15 +113,15 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
   // each costs a call to find it (a tenth of a one-character cut when there were ten).
   thread_local struct {
     std::vector<uint32_t> ids, rows;
-    std::vector<uint64_t> keys, pair_keys, triple_keys, single_keys;
+    ScorerKeys keys;
     std::vector<float> tag;
     std::vector<const PairWeights*> pairs;
     std::vector<const TripleWeights*> triples;
     std::vector<const PackedWeights*> singles;
   } buffers;
   auto &ids = buffers.ids, &rows = buffers.rows;
-  auto &keys = buffers.keys, &pair_keys = buffers.pair_keys, &triple_keys = buffers.triple_keys,
-       &single_keys = buffers.single_keys;
+  auto& keys = buffers.keys;
+  auto &pair_keys = keys.pairs, &triple_keys = keys.triples, &single_keys = keys.singles;
   auto& tag = buffers.tag;
   auto& pairs = buffers.pairs;
   auto& triples = buffers.triples;
@@ -131,19 +131,6 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
   LinearWeights lw{char_w_.data(), edge_w_.data(), counts_.data(), layout_};
   lw.tag_scores(rows.data(), n, tag, kNumDenseFeatures);  // the hashed ones come from keys
   if (n > 0) {
-    // Pair p = the pair starting at rune p - 2 (p = 0..n+2), triple q = the triple starting at
-    // rune q - 2 (q = 0..n+1): each taken from the one rune's keys that holds it first or last.
-    auto key = [&](size_t k, int j) { return keys[k * kNumHashedFeatures + j]; };
-    pair_keys.resize(n + 3), triple_keys.resize(n + 2), single_keys.resize(2 * n);
-    pair_keys[0] = pair_group_key(key(0, 0)), pair_keys[1] = pair_group_key(key(0, 1));
-    triple_keys[0] = triple_group_key(key(0, 6));
-    for (size_t k = 0; k < n; ++k) {
-      pair_keys[k + 2] = pair_group_key(key(k, 2));
-      triple_keys[k + 1] = triple_group_key(key(k, 5));
-      single_keys[2 * k] = key(k, 4), single_keys[2 * k + 1] = key(k, 8);
-    }
-    pair_keys[n + 2] = pair_group_key(key(n - 1, 3));
-    triple_keys[n + 1] = triple_group_key(key(n - 1, 7));
     pairs.resize(pair_keys.size()), triples.resize(triple_keys.size()), singles.resize(single_keys.size());
     // Absent features read zero weights rather than being skipped: whether a feature was
     // seen in training is a coin toss for the branch predictor.
@@ -168,7 +155,7 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
     }
   }
   lw.score_edges(ids.data(), tag, lat);
-  release_if_large(ids, rows, keys, pair_keys, triple_keys, single_keys, tag, pairs, triples, singles);
+  release_if_large(ids, rows, pair_keys, triple_keys, single_keys, tag, pairs, triples, singles);
 }
 
 }  // namespace zhtok::segment
