@@ -31,12 +31,14 @@ namespace {
 // numbers, dates and quantities (一九九八年, 三十一日, 两万), which segment differently.
 constexpr uint32_t kPadClass = 7, kNumeralClass = 8;
 uint32_t feature_class(char32_t c, CharClass k) {
-  if (k == CharClass::Han || c == U'\u25CB') {
-    static constexpr char32_t kNumerals[] = U"〇○零一二三四五六七八九十百千万亿两";
-    for (char32_t n : kNumerals)
-      if (n == c) return kNumeralClass;
+  switch (c) {  // a switch, not a scan of the list: this runs for every rune
+    case U'〇': case U'○': case U'零': case U'一': case U'二': case U'三': case U'四': case U'五':
+    case U'六': case U'七': case U'八': case U'九': case U'十': case U'百': case U'千': case U'万':
+    case U'亿': case U'两':
+      return kNumeralClass;
+    default:
+      return static_cast<uint32_t>(k);
   }
-  return static_cast<uint32_t>(k);
 }
 
 uint64_t key2(uint64_t templ, uint64_t a, uint64_t b) { return (templ << 58) | (b << 21) | a; }
