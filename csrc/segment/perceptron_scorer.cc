@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/scratch.h"
 
 namespace zhtok::segment {
@@ -108,6 +112,32 @@ void PerceptronScorer::save(ByteWriter& w) const {
   hashed_.singles.save(w);
 }
 
+namespace {
+
+// tag[t] += scale * (sum of w[i][t]): the tag scores of the hashed features of one rune.
+template <size_t N>
+void add_packed(const int16_t* const (&w)[N], float scale, float* tag) {
+  static_assert(kNumTags == 4, "four tags: one SSE2 register");
+#if defined(__SSE2__)
+  // The four tags side by side in a register; the same integer sums and the same float
+  // arithmetic per tag as the loop below, in a third of the instructions.
+  __m128i sum = _mm_setzero_si128();
+  for (const int16_t* p : w) {
+    __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    sum = _mm_add_epi32(sum, _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16));  // sign-extended
+  }
+  __m128 t = _mm_loadu_ps(tag);
+  _mm_storeu_ps(tag, _mm_add_ps(t, _mm_mul_ps(_mm_set1_ps(scale), _mm_cvtepi32_ps(sum))));
+#else
+  int32_t sum[kNumTags] = {0, 0, 0, 0};
+  for (const int16_t* p : w)
+    for (int t = 0; t < kNumTags; ++t) sum[t] += p[t];
+  for (int t = 0; t < kNumTags; ++t) tag[t] += scale * static_cast<float>(sum[t]);
+#endif
+}
+
+}  // namespace
+
 void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
   // Per-thread buffers, reused across calls (see Segmenter::segment); one thread_local, as
   // each costs a call to find it (a tenth of a one-character cut when there were ten).
@@ -141,17 +171,13 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
     hashed_.triples.find_many(triple_keys.data(), triple_keys.size(), triples.data(), &kNoTriple);
     hashed_.singles.find_many(single_keys.data(), single_keys.size(), singles.data(), &kNoSingle);
     for (size_t k = 0; k < n; ++k) {
-      int32_t sum[kNumTags] = {0, 0, 0, 0};
-      auto add = [&](const int16_t* w) {
-        for (int t = 0; t < kNumTags; ++t) sum[t] += w[t];
-      };
-      for (int r = 0; r < kPairRoles; ++r) add(pairs[k + r]->w[r]);  // pair k - 2 + r, role r
-      add(triples[k + 1]->w[0]);  // -1..1
-      add(triples[k]->w[1]);      // -2..0
-      add(triples[k + 2]->w[2]);  // 0..2
-      add(singles[2 * k]->w);
-      add(singles[2 * k + 1]->w);
-      for (int t = 0; t < kNumTags; ++t) tag[k * kNumTags + t] += scale_ * static_cast<float>(sum[t]);
+      const int16_t* w[] = {pairs[k]->w[0],     pairs[k + 1]->w[1],   pairs[k + 2]->w[2],
+                            pairs[k + 3]->w[3],  // pair k - 2 + r in role r
+                            triples[k + 1]->w[0],  // -1..1
+                            triples[k]->w[1],      // -2..0
+                            triples[k + 2]->w[2],  // 0..2
+                            singles[2 * k]->w,     singles[2 * k + 1]->w};
+      add_packed(w, scale_, tag.data() + k * kNumTags);
     }
   }
   lw.score_edges(ids.data(), tag, lat);
