@@ -212,8 +212,10 @@ def seg_layout(payload: bytes, base: int = 0) -> Layout:
         f.scalar("<f")  # weight scale
         f.array(4, "<f")  # edge weights
         f.array(4, "<I")  # word counts
-        f.scalar("<Q")  # feature table size
-        f.array(12, None)  # feature table slots: u32 fingerprint, 4 x i16 weights
+        for slot in (20, 16, 8):  # pair, triple and single tables: u32 fingerprint, i8 weights
+            f.scalar("<Q")  # capacity
+            f.array(8, "<Q")  # bitmap of the used slots
+            f.array(slot, None)  # the used slots
     return f
 
 

@@ -122,7 +122,7 @@ def seg_fields(payload: bytes, base: int = 0) -> list[tuple[int, str, str]]:
         f.scalar("<f", "weight scale")
         f.array(4, "edge weights")
         f.array(4, "word counts")
-        for name, slot in (("pair", 36), ("triple", 28), ("single", 12)):
+        for name, slot in (("pair", 20), ("triple", 16), ("single", 8)):  # 4-byte fingerprint + weights
             f.scalar("<Q", f"{name} table capacity")
             f.array(8, f"{name} table bitmap")
             f.array(slot, f"{name} table slots")
@@ -425,6 +425,18 @@ def test_shipped_models(tmp_path, name):
     for spec, r in results:
         if "truncate" in spec and spec.get("resign"):
             assert r == "error:FormatError", (spec, r)
+
+
+def test_older_perceptron_format_asks_for_retraining(tmp_path, tiny):
+    """A perceptron model of format version 2 (16-bit weights, another hash) cannot be read as
+    version 3: the loader says to retrain rather than misreading its tables."""
+    data = tiny["perceptron.zseg"]
+    magic, version = HEADER.unpack_from(data)[:2]
+    assert version == 3
+    old = tmp_path / "old.zseg"
+    old.write_bytes(frame(magic, data[HEADER.size:], 2))
+    with pytest.raises(FormatError, match="format version 2 .*retrain it with zhtok train-seg"):
+        zhtok.Segmenter(model=old)
 
 
 def test_user_dictionaries(tmp_path):

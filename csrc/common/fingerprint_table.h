@@ -20,23 +20,23 @@ class FingerprintTable {
  public:
   explicit FingerprintTable(size_t expected = 0) { reset(expected); }
 
-  const V* find(uint64_t key) const { return find_at(key, slot(key)); }
+  const V* find(uint64_t key) const { return find_hashed(hash(key)); }
 
   // out[i] = find(keys[i]), or absent where that is null. Prefetches keys ahead so that the
   // cache misses of independent lookups overlap.
   void find_many(const uint64_t* keys, size_t n, const V** out, const V* absent = nullptr) const {
     constexpr size_t kAhead = 32;  // a power of two: the ring of slots computed ahead
-    size_t ahead[kAhead];
+    uint64_t ahead[kAhead];  // hashes
     auto fetch = [&](size_t i) {
-      ahead[i % kAhead] = slot(keys[i]);
-      const char* first = reinterpret_cast<const char*>(slots_.data() + ahead[i % kAhead]);
+      ahead[i % kAhead] = hash(keys[i]);
+      const char* first = reinterpret_cast<const char*>(slots_.data() + slot(ahead[i % kAhead]));
       __builtin_prefetch(first);
       // A slot of more than a few bytes often straddles two cache lines.
       if constexpr (sizeof(Slot) > 16) __builtin_prefetch(first + sizeof(Slot) - 1);
     };
     for (size_t i = 0; i < n && i < kAhead; ++i) fetch(i);
     for (size_t i = 0; i < n; ++i) {
-      const V* v = find_at(keys[i], ahead[i % kAhead]);
+      const V* v = find_hashed(ahead[i % kAhead]);
       out[i] = v ? v : absent;
       if (i + kAhead < n) fetch(i + kAhead);
     }
@@ -46,8 +46,9 @@ class FingerprintTable {
   // reference is valid until the next insert.
   V& insert(uint64_t key, const V& init, bool* inserted = nullptr) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    uint32_t fp = fingerprint(key);
-    for (size_t i = slot(key);; i = (i + 1) & mask_) {
+    const uint64_t h = hash(key);
+    const uint32_t fp = fingerprint(h);
+    for (size_t i = slot(h);; i = (i + 1) & mask_) {
       if (slots_[i].fp == fp) {
         if (inserted) *inserted = false;
         return slots_[i].value;
@@ -114,20 +115,21 @@ class FingerprintTable {
     mask_ = cap - 1;
     size_ = 0;
   }
-  const V* find_at(uint64_t key, size_t start) const {
-    uint32_t fp = fingerprint(key);
-    for (size_t i = start;; i = (i + 1) & mask_) {
+  const V* find_hashed(uint64_t h) const {
+    const uint32_t fp = fingerprint(h);
+    for (size_t i = slot(h);; i = (i + 1) & mask_) {
       if (slots_[i].fp == fp) return &slots_[i].value;
       if (slots_[i].fp == kEmpty) return nullptr;
     }
   }
-  // The slot comes from the high bits of one hash, the fingerprint from another.
-  size_t slot(uint64_t key) const { return static_cast<size_t>(mix(key) >> 24) & mask_; }
-  static uint32_t fingerprint(uint64_t key) {
-    uint32_t fp = static_cast<uint32_t>(mix(key ^ 0xD6E8FEB86659FD93ULL));
+  // One hash per key: its low bits pick the slot, its high 32 bits are the fingerprint (the two
+  // are independent for tables of up to 2^32 slots).
+  size_t slot(uint64_t h) const { return static_cast<size_t>(h) & mask_; }
+  static uint32_t fingerprint(uint64_t h) {
+    uint32_t fp = static_cast<uint32_t>(h >> 32);
     return fp == kEmpty ? 0 : fp;
   }
-  static uint64_t mix(uint64_t x) {
+  static uint64_t hash(uint64_t x) {
     x ^= x >> 33;
     x *= 0xFF51AFD7ED558CCDULL;
     x ^= x >> 33;

@@ -1,6 +1,7 @@
 #include "segment/perceptron_scorer.h"
 
 #include <algorithm>
+#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -78,12 +79,12 @@ std::unique_ptr<Scorer> PerceptronScorer::load(ByteReader& r, size_t num_words) 
   // the search always has a best path; a trained model's weights are far inside them.
   constexpr float kMaxWeight = 1e6f;
   float scale = r.get<float>();
-  if (!std::isfinite(scale) || scale < 0 || scale * 32767.f > kMaxWeight) r.fail("invalid weight scale");
+  if (!std::isfinite(scale) || scale < 0 || scale * kPackedMax > kMaxWeight) r.fail("invalid weight scale");
   auto edge_w = r.get_vec<float>();
   if (edge_w.size() != layout.edge_size()) r.fail("edge weights do not match the character index");
   auto counts = r.get_vec<uint32_t>();
   if (counts.size() != num_words) r.fail("word counts disagree with the dictionary");
-  HashedWeights hashed;  // packed 16-bit weights: any value is in range
+  HashedWeights hashed;  // packed weights: any value is in range
   hashed.pairs = FingerprintTable<PairWeights>::load(r, [](const PairWeights&) {});
   hashed.triples = FingerprintTable<TripleWeights>::load(r, [](const TripleWeights&) {});
   hashed.singles = FingerprintTable<PackedWeights>::load(r, [](const PackedWeights&) {});
@@ -116,21 +117,26 @@ namespace {
 
 // tag[t] += scale * (sum of w[i][t]): the tag scores of the hashed features of one rune.
 template <size_t N>
-void add_packed(const int16_t* const (&w)[N], float scale, float* tag) {
+void add_packed(const PackedWeight* const (&w)[N], float scale, float* tag) {
   static_assert(kNumTags == 4, "four tags: one SSE2 register");
+  static_assert(sizeof(PackedWeights) == sizeof(int32_t), "four 8-bit weights");
 #if defined(__SSE2__)
   // The four tags side by side in a register; the same integer sums and the same float
   // arithmetic per tag as the loop below, in a third of the instructions.
   __m128i sum = _mm_setzero_si128();
-  for (const int16_t* p : w) {
-    __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-    sum = _mm_add_epi32(sum, _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16));  // sign-extended
+  for (const PackedWeight* p : w) {
+    int32_t four;
+    std::memcpy(&four, p, sizeof four);
+    __m128i v = _mm_cvtsi32_si128(four);
+    v = _mm_unpacklo_epi8(v, v);
+    v = _mm_unpacklo_epi16(v, v);                         // each byte four times
+    sum = _mm_add_epi32(sum, _mm_srai_epi32(v, 24));  // sign-extended
   }
   __m128 t = _mm_loadu_ps(tag);
   _mm_storeu_ps(tag, _mm_add_ps(t, _mm_mul_ps(_mm_set1_ps(scale), _mm_cvtepi32_ps(sum))));
 #else
   int32_t sum[kNumTags] = {0, 0, 0, 0};
-  for (const int16_t* p : w)
+  for (const PackedWeight* p : w)
     for (int t = 0; t < kNumTags; ++t) sum[t] += p[t];
   for (int t = 0; t < kNumTags; ++t) tag[t] += scale * static_cast<float>(sum[t]);
 #endif
@@ -171,7 +177,7 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
     hashed_.triples.find_many(triple_keys.data(), triple_keys.size(), triples.data(), &kNoTriple);
     hashed_.singles.find_many(single_keys.data(), single_keys.size(), singles.data(), &kNoSingle);
     for (size_t k = 0; k < n; ++k) {
-      const int16_t* w[] = {pairs[k]->w[0],     pairs[k + 1]->w[1],   pairs[k + 2]->w[2],
+      const PackedWeight* w[] = {pairs[k]->w[0],     pairs[k + 1]->w[1],   pairs[k + 2]->w[2],
                             pairs[k + 3]->w[3],  // pair k - 2 + r in role r
                             triples[k + 1]->w[0],  // -1..1
                             triples[k]->w[1],      // -2..0

@@ -8,7 +8,9 @@
 namespace zhtok::segment {
 namespace {
 constexpr char kMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'S', 'E', 'G'};
-constexpr uint32_t kVersion = 2;  // 2: hashed features grouped by character pair and triple
+// 2: hashed features grouped by character pair and triple; 3: their weights in 8 bits, their
+// slots and fingerprints from one hash.
+constexpr uint32_t kVersion = 3;
 }  // namespace
 
 std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
@@ -29,10 +31,11 @@ std::shared_ptr<const SegModel> SegModel::load_bytes(std::string_view bytes, con
   switch (kind) {
     case ScorerKind::Unigram: scorer = UnigramScorer::load(r, dict.num_words()); break;
     case ScorerKind::Perceptron:
-      // Version 1 stored each hashed feature on its own, by a hash of its key: it cannot be
-      // regrouped, only retrained.
-      if (mf.version < 2)
-        r.fail("a perceptron model of format version 1 (zhtok before 2026-11-28): retrain it with zhtok train-seg");
+      // The tables of older versions hold fingerprints of another hash and no keys: they
+      // cannot be rebuilt, only retrained.
+      if (mf.version < 3)
+        r.fail("a perceptron model of format version " + std::to_string(mf.version) +
+               " (made by an older zhtok): retrain it with zhtok train-seg");
       scorer = PerceptronScorer::load(r, dict.num_words());
       break;
     default: r.fail("unknown scorer kind " + std::to_string(static_cast<uint32_t>(kind)));
