@@ -47,18 +47,6 @@ DictTrie DictTrie::build(const std::vector<std::u32string>& words) {
   return t;
 }
 
-uint32_t DictTrie::child(uint32_t node, char32_t c) const {
-  const char32_t* b = code_.data() + first_child_[node];
-  const char32_t* e = b + num_children_[node];
-  if (e - b <= 8) {
-    for (const char32_t* p = b; p < e; ++p)
-      if (*p == c) return static_cast<uint32_t>(p - code_.data());
-    return kNone;
-  }
-  const char32_t* p = std::lower_bound(b, e, c);
-  return (p != e && *p == c) ? static_cast<uint32_t>(p - code_.data()) : kNone;
-}
-
 int32_t DictTrie::find(const std::u32string& s) const {
   int32_t id = -1;
   for_each_prefix(s.data(), s.size(), [&](size_t len, int32_t wid) {

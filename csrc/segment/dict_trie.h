@@ -3,6 +3,7 @@
 // and a lookup touches little memory. The root keeps a direct table for the BMP.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -49,7 +50,18 @@ class DictTrie {
     if (c < 0x10000) return root_bmp_[c];
     return child(0, c);
   }
-  uint32_t child(uint32_t node, char32_t c) const;
+  // Inline: for_each_prefix calls it for every rune of a walk.
+  uint32_t child(uint32_t node, char32_t c) const {
+    const char32_t* b = code_.data() + first_child_[node];
+    const char32_t* e = b + num_children_[node];
+    if (e - b <= 8) {
+      for (const char32_t* p = b; p < e; ++p)
+        if (*p == c) return static_cast<uint32_t>(p - code_.data());
+      return kNone;
+    }
+    const char32_t* p = std::lower_bound(b, e, c);
+    return (p != e && *p == c) ? static_cast<uint32_t>(p - code_.data()) : kNone;
+  }
   void index_root();
 
   std::vector<char32_t> code_;          // code point on the edge into each node

@@ -19,6 +19,7 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // colons, apostrophes, hyphens and slashes are not here: they sit inside URLs, times,
 // contractions and compounds.
 bool phrase_punct(char32_t c) {
+  if (c >= 0x3400 && c < 0xFF00) return false;  // Han (most text) without the switch
   switch (c) {
     case U',': case U';': case U'?': case U'!': case U'"': case U'(': case U')': case U'[':
     case U']': case U'{': case U'}':

@@ -21,7 +21,8 @@ constexpr size_t kWindowTail = 64;
 // 250 bytes a rune), so a megabyte-long run would cost gigabytes.
 constexpr size_t kMaxSearchedRun = size_t(1) << 16;
 
-bool is_space(char32_t c) { return classify(c) == CharClass::Space; }
+// Every space is at or below U+3000: Chinese text (U+3400 and up) skips classify.
+bool is_space(char32_t c) { return c <= 0x3000 && classify(c) == CharClass::Space; }
 
 // End of the run of letters and digits (glued runes) that holds rune k, before limit.
 size_t run_end(const Runes& text, size_t k, size_t limit) {
