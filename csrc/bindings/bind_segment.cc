@@ -6,6 +6,7 @@
 #include "bindings/parallel.h"
 #include "bindings/text.h"
 #include "common/error.h"
+#include "common/scratch.h"
 #include "segment/segmenter.h"
 
 namespace zhtok::bindings {
@@ -63,13 +64,19 @@ std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   if (PyUnicode_READY(o) != 0) throw py::error_already_set();
 #endif
   if (PyUnicode_GET_LENGTH(o) > Py_ssize_t(kShortText)) return std::nullopt;
-  thread_local Runes r;  // cps only: the segmenter reads nothing else
+  struct Buffers {
+    Runes r;  // cps only: the segmenter reads nothing else
+    std::vector<Span> spans;
+  };
+  Buffers& b = per_thread<Buffers>();  // at most kShortText elements each: kept
+  Runes& r = b.r;
+  std::vector<Span>& spans = b.spans;
   const Py_ssize_t n = PyUnicode_GET_LENGTH(o);
   const int kind = PyUnicode_KIND(o);
   const void* data = PyUnicode_DATA(o);
   r.cps.resize(size_t(n));
   for (Py_ssize_t i = 0; i < n; ++i) r.cps[size_t(i)] = PyUnicode_READ(kind, data, i);
-  std::vector<Span> spans = seg.segment(r);
+  seg.segment(r, spans);
   py::list out(spans.size());
   for (size_t i = 0; i < spans.size(); ++i)
     PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), str_slice(text, spans[i].begin, spans[i].end).release().ptr());

@@ -1,6 +1,5 @@
 #include "segment/features.h"
 
-#include "common/scratch.h"
 
 namespace zhtok::segment {
 
@@ -51,20 +50,11 @@ uint64_t key3(uint64_t templ, uint64_t a, uint64_t b, uint64_t c) {
   return (templ << 58) | (h & ((1ULL << 58) - 1));
 }
 
-// Fills ids and the dense rows; returns the buffers the keys are made from.
-struct RuneBuffers {
-  std::vector<uint8_t> starts, ends, inside;  // see below
-  std::vector<uint32_t> code, id, klass;      // with padding
-  // The dictionary pattern of rune k, the second half of its template-9 key.
-  uint32_t pattern(size_t k) const { return starts[k] * 64 + ends[k] * 8 + inside[k]; }
-  void release() { release_if_large(starts, ends, inside, code, id, klass); }
-};
-
-RuneBuffers& dense_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
-                            const CharIndex& index, const FeatureLayout& L,
-                            std::vector<uint32_t>& ids, std::vector<uint32_t>& rows) {
+// Fills b, ids and the dense rows.
+void dense_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
+                    const CharIndex& index, const FeatureLayout& L, RuneBuffers& b,
+                    std::vector<uint32_t>& ids, std::vector<uint32_t>& rows) {
   const size_t n = lat.n;
-  thread_local RuneBuffers b;  // per-thread, reused; one thread_local (see PerceptronScorer)
   auto &starts = b.starts, &ends = b.ends, &inside = b.inside;
   auto &code = b.code, &id = b.id, &klass = b.klass;
   // Longest dictionary word (2+ runes) that starts at, ends at, or passes through each rune.
@@ -96,16 +86,16 @@ RuneBuffers& dense_features(const char32_t* cps, const CharClass* cls, const Lat
     r[8] = L.dict(2, inside[k]);
     r[9] = L.bias();
   }
-  return b;
 }
 
 }  // namespace
 
 void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
-                   const CharIndex& index, const FeatureLayout& L, std::vector<uint32_t>& ids,
-                   std::vector<uint32_t>& rows, std::vector<uint64_t>& keys) {
+                   const CharIndex& index, const FeatureLayout& L, RuneBuffers& b,
+                   std::vector<uint32_t>& ids, std::vector<uint32_t>& rows,
+                   std::vector<uint64_t>& keys) {
   const size_t n = lat.n;
-  RuneBuffers& b = dense_features(cps, cls, lat, index, L, ids, rows);
+  dense_features(cps, cls, lat, index, L, b, ids, rows);
   keys.resize(n * kNumHashedFeatures);
   for (size_t k = 0; k < n; ++k) {
     const uint32_t* c = b.code.data() + k + 2;  // c[-2..2]
@@ -120,14 +110,13 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     h[7] = key3(8, c[0], c[1], c[2]);
     h[8] = key2(9, c[0], b.pattern(k));
   }
-  b.release();
 }
 
 void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
-                   const CharIndex& index, const FeatureLayout& L, std::vector<uint32_t>& ids,
-                   std::vector<uint32_t>& rows, ScorerKeys& keys) {
+                   const CharIndex& index, const FeatureLayout& L, RuneBuffers& b,
+                   std::vector<uint32_t>& ids, std::vector<uint32_t>& rows, ScorerKeys& keys) {
   const size_t n = lat.n;
-  RuneBuffers& b = dense_features(cps, cls, lat, index, L, ids, rows);
+  dense_features(cps, cls, lat, index, L, b, ids, rows);
   const uint32_t* c = b.code.data();  // c[p] = code of rune p - 2
   keys.pairs.resize(n + 3), keys.triples.resize(n + 2), keys.singles.resize(2 * n);
   for (size_t p = 0; p < n + 3; ++p) keys.pairs[p] = pair_group_key(key2(0, c[p], c[p + 1]));
@@ -137,7 +126,6 @@ void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat
     keys.singles[2 * k] = key2(5, c[k + 1], c[k + 3]);
     keys.singles[2 * k + 1] = key2(9, c[k + 2], b.pattern(k));
   }
-  b.release();
 }
 
 }  // namespace zhtok::segment

@@ -107,8 +107,17 @@ constexpr int kNumCharFeatures = kNumDenseFeatures + kNumHashedFeatures;
 // + j] = the key of its hashed feature j (the caller turns keys into rows). The dictionary
 // features come from the lattice's Dict and User edges: at run time every dictionary word and
 // the user's words; in training, the words seen outside the sentence's fold.
+//
+// buffers: char_features' own per-rune buffers, kept by the caller between calls (a short line
+// would otherwise pay for their allocations, or for a thread_local lookup).
+struct RuneBuffers {
+  std::vector<uint8_t> starts, ends, inside;  // longest dictionary word at, to, through a rune
+  std::vector<uint32_t> code, id, klass;      // with padding
+  // The dictionary pattern of rune k, the second half of its template-9 key.
+  uint32_t pattern(size_t k) const { return starts[k] * 64 + ends[k] * 8 + inside[k]; }
+};
 void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
-                   const CharIndex& index, const FeatureLayout& layout,
+                   const CharIndex& index, const FeatureLayout& layout, RuneBuffers& buffers,
                    std::vector<uint32_t>& ids, std::vector<uint32_t>& rows,
                    std::vector<uint64_t>& keys);
 
@@ -121,7 +130,7 @@ struct ScorerKeys {
   std::vector<uint64_t> pairs, triples, singles;
 };
 void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
-                   const CharIndex& index, const FeatureLayout& layout,
+                   const CharIndex& index, const FeatureLayout& layout, RuneBuffers& buffers,
                    std::vector<uint32_t>& ids, std::vector<uint32_t>& rows, ScorerKeys& keys);
 
 // Edge weights of a candidate word: first and last rune with the length, and the dense word

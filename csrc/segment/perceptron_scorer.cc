@@ -28,9 +28,8 @@ void LinearWeights::tag_scores(const uint32_t* rows, size_t n, std::vector<float
 }
 
 void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& tag,
-                                Lattice& lat) const {
+                                Lattice& lat, std::vector<double>& mid) const {
   // Prefix sums of the M scores make any edge O(1): B + M...M + E.
-  thread_local std::vector<double> mid;
   mid.assign(lat.n + 1, 0.0);
   for (size_t k = 0; k < lat.n; ++k) mid[k + 1] = mid[k] + tag[k * kNumTags + kM];
   for (Edge& e : lat.edges) {
@@ -47,7 +46,6 @@ void LinearWeights::score_edges(const uint32_t* ids, const std::vector<float>& t
     for (int i = 0; i < m; ++i) s += edge_w[f[i]];
     e.score = static_cast<float>(s);
   }
-  release_if_large(mid);
 }
 
 void HashedWeights::add(uint64_t key, const PackedWeights& p) {
@@ -142,28 +140,30 @@ void add_packed(const PackedWeight* const (&w)[N], float scale, float* tag) {
 #endif
 }
 
+// PerceptronScorer::score's buffers.
+struct ScoreBuffers {
+  RuneBuffers runes;
+  std::vector<uint32_t> ids, rows;
+  ScorerKeys keys;
+  std::vector<float> tag;
+  std::vector<double> mid;
+  std::vector<const PairWeights*> pairs;
+  std::vector<const TripleWeights*> triples;
+  std::vector<const PackedWeights*> singles;
+};
+
 }  // namespace
 
 void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice& lat) const {
-  // Per-thread buffers, reused across calls (see Segmenter::segment); one thread_local, as
-  // each costs a call to find it (a tenth of a one-character cut when there were ten).
-  thread_local struct {
-    std::vector<uint32_t> ids, rows;
-    ScorerKeys keys;
-    std::vector<float> tag;
-    std::vector<const PairWeights*> pairs;
-    std::vector<const TripleWeights*> triples;
-    std::vector<const PackedWeights*> singles;
-  } buffers;
-  auto &ids = buffers.ids, &rows = buffers.rows;
-  auto& keys = buffers.keys;
-  auto &pair_keys = keys.pairs, &triple_keys = keys.triples, &single_keys = keys.singles;
-  auto& tag = buffers.tag;
-  auto& pairs = buffers.pairs;
-  auto& triples = buffers.triples;
-  auto& singles = buffers.singles;
+  ScoreBuffers& b = per_thread<ScoreBuffers>();  // reused across calls (see Segmenter::segment)
+  auto &ids = b.ids, &rows = b.rows;
+  auto &pair_keys = b.keys.pairs, &triple_keys = b.keys.triples, &single_keys = b.keys.singles;
+  auto& tag = b.tag;
+  auto& pairs = b.pairs;
+  auto& triples = b.triples;
+  auto& singles = b.singles;
   const size_t n = lat.n;
-  char_features(cps, cls, lat, index_, layout_, ids, rows, keys);
+  char_features(cps, cls, lat, index_, layout_, b.runes, ids, rows, b.keys);
   LinearWeights lw{char_w_.data(), edge_w_.data(), counts_.data(), layout_};
   lw.tag_scores(rows.data(), n, tag, kNumDenseFeatures);  // the hashed ones come from keys
   if (n > 0) {
@@ -186,8 +186,10 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
       add_packed(w, scale_, tag.data() + k * kNumTags);
     }
   }
-  lw.score_edges(ids.data(), tag, lat);
-  release_if_large(ids, rows, pair_keys, triple_keys, single_keys, tag, pairs, triples, singles);
+  lw.score_edges(ids.data(), tag, lat, b.mid);
+  auto& r = b.runes;
+  release_if_large(r.starts, r.ends, r.inside, r.code, r.id, r.klass, ids, rows, pair_keys,
+                   triple_keys, single_keys, tag, b.mid, pairs, triples, singles);
 }
 
 }  // namespace zhtok::segment

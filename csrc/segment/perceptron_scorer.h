@@ -27,8 +27,10 @@ struct LinearWeights {
   void tag_scores(const uint32_t* rows, size_t n, std::vector<float>& tag,
                   int features = kNumCharFeatures) const;
   // Fills the score of every Dict and Free edge of lat, and of User edges with a frequency,
-  // which score as dictionary words seen that often; ids are the runes' CharIndex ids.
-  void score_edges(const uint32_t* ids, const std::vector<float>& tag, Lattice& lat) const;
+  // which score as dictionary words seen that often; ids are the runes' CharIndex ids. mid is
+  // the caller's buffer, kept between calls.
+  void score_edges(const uint32_t* ids, const std::vector<float>& tag, Lattice& lat,
+                   std::vector<double>& mid) const;
 };
 
 // A hashed feature's weights, stored in its table slot as 8-bit steps of a model-wide scale

@@ -97,12 +97,18 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
 }
 
 std::vector<Span> Segmenter::segment(const Runes& text) const {
-  std::shared_lock lock(mu_);
   std::vector<Span> out;
   out.reserve(std::min<size_t>(text.size(), 1024));  // words <= runes: no regrowth for a line
+  segment(text, out);
+  return out;
+}
+
+void Segmenter::segment(const Runes& text, std::vector<Span>& out) const {
+  std::shared_lock lock(mu_);
+  out.clear();
   // Buffers only, reused by this thread's next call (short lines would otherwise pay for a
   // dozen allocations each); windows bound their size, but for glued runs.
-  thread_local Workspace ws;
+  Workspace& ws = per_thread<Workspace>();
   struct Trim {  // see common/scratch.h
     Workspace& ws;
     ~Trim() {
@@ -117,7 +123,6 @@ std::vector<Span> Segmenter::segment(const Runes& text) const {
           out.push_back({uint32_t(s + ed.start), uint32_t(s + ed.end)});
         }
       });
-  return out;
 }
 
 std::vector<Ambiguity> Segmenter::ambiguities(const Runes& text, double margin,

@@ -36,8 +36,10 @@ class Segmenter {
  public:
   explicit Segmenter(std::shared_ptr<const SegModel> model) : model_(std::move(model)) {}
 
-  // The words of text as rune spans that cover it exactly, in order.
+  // The words of text as rune spans that cover it exactly, in order; the second form fills out
+  // (reusing its memory, as a caller segmenting line after line does).
   std::vector<Span> segment(const Runes& text) const;
+  void segment(const Runes& text, std::vector<Span>& out) const;
   // The k best segmentations of the whole text, best first (fewer if there are fewer).
   std::vector<Segmentation> nbest(const Runes& text, size_t k) const;
   // Spans where a different reading competes with the chosen one: an alternative is reported

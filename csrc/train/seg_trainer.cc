@@ -156,11 +156,13 @@ TrainingFeatures extract_features(const Corpus& c, const FoldedDictionary& d, ui
   std::vector<uint32_t> rune_key(c.cps.size() * kNumHashedFeatures);
   std::vector<uint32_t> ids, rows;
   std::vector<uint64_t> keys;
+  RuneBuffers rune_buffers;
   Lattice lat;
   for (size_t s = 0; s < c.size(); ++s) {
     size_t b = c.begin[s];
     build_training_lattice(c, d, s, lat);
-    char_features(c.cps.data() + b, c.cls.data() + b, lat, tf.index, tf.layout, ids, rows, keys);
+    char_features(c.cps.data() + b, c.cls.data() + b, lat, tf.index, tf.layout, rune_buffers, ids,
+                  rows, keys);
     std::copy(ids.begin(), ids.end(), tf.ids.begin() + b);
     std::copy(rows.begin(), rows.end(), tf.rows.begin() + b * kNumCharFeatures);
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -190,6 +192,7 @@ size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFea
   Lattice lat;
   PathScratch paths;
   std::vector<float> tag;
+  std::vector<double> mid;
   std::vector<int> gold_tag, pred_tag;
   size_t exact = 0;
   for (uint32_t s : visit) {
@@ -201,7 +204,7 @@ size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFea
     const uint32_t* rows = tf.rows.data() + b * kNumCharFeatures;
     LinearWeights lw{cw.w.data(), ew.w.data(), d.counts_seen_from(s), tf.layout};
     lw.tag_scores(rows, n, tag);
-    lw.score_edges(ids, tag, lat);
+    lw.score_edges(ids, tag, lat, mid);
     forward_best(lat, paths);
     std::vector<const Edge*> gold_edges, pred_edges;
     gold_tag.assign(n, 0);
