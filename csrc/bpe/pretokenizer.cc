@@ -4,6 +4,7 @@
 
 #include "common/char_class.h"
 #include "common/error.h"
+#include "common/scratch.h"
 #include "common/unicode_tables.h"
 
 namespace zhtok::bpe {
@@ -144,21 +145,23 @@ void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, 
   std::string key;
   if (use_cache) key.assign(text.substr(r.offs[b], r.offs[e] - r.offs[b]));
   auto it = use_cache ? s.cut_cache.find(key) : s.cut_cache.end();
-  std::vector<uint32_t> fresh;
   if (it == s.cut_cache.end()) {
     s.piece.cps.assign(r.cps.begin() + b, r.cps.begin() + e);  // the segmenter reads runes only
-    for (const segment::Span& w : segmenter_->segment(s.piece)) fresh.push_back(w.end);
+    segmenter_->segment(s.piece, s.words);
+    s.ends.clear();
+    for (const segment::Span& w : s.words) s.ends.push_back(w.end);
     if (use_cache) {
       if (s.cut_cache.size() > (1u << 18)) s.cut_cache.clear();  // bounded memory
-      it = s.cut_cache.emplace(std::move(key), fresh).first;
+      it = s.cut_cache.emplace(std::move(key), s.ends).first;
     }
   }
-  const std::vector<uint32_t>& ends = it == s.cut_cache.end() ? fresh : it->second;
+  const std::vector<uint32_t>& ends = it == s.cut_cache.end() ? s.ends : it->second;
   uint32_t start = b;
   for (uint32_t end : ends) {
     out.emplace_back(r.offs[start], r.offs[b + end]);
     start = b + end;
   }
+  release_if_large(s.piece.cps, s.words, s.ends);  // after a piece of megabytes
 }
 
 }  // namespace zhtok::bpe

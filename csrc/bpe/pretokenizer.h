@@ -52,6 +52,8 @@ class Pretokenizer {
     std::vector<Piece> marked;
     std::unordered_map<std::string, std::vector<uint32_t>> cut_cache;  // piece -> word ends
     Runes piece;  // the piece being cut
+    std::vector<segment::Span> words;  // its words
+    std::vector<uint32_t> ends;        // their ends, when not cached
   };
   // Pre-tokens of text (UTF-8, or WTF-8 with lone surrogates) as byte ranges, in order, covering
   // it exactly. Safe to call from many threads with one Scratch each.
