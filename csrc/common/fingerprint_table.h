@@ -25,8 +25,8 @@ class FingerprintTable {
   // out[i] = find(keys[i]), or absent where that is null. Prefetches keys ahead so that the
   // cache misses of independent lookups overlap.
   void find_many(const uint64_t* keys, size_t n, const V** out, const V* absent = nullptr) const {
-    constexpr size_t kAhead = 32;  // a power of two: the ring of slots computed ahead
-    uint64_t ahead[kAhead];  // hashes
+    constexpr size_t kAhead = 32;  // a power of two: the ring of hashes computed ahead
+    uint64_t ahead[kAhead];
     auto fetch = [&](size_t i) {
       ahead[i % kAhead] = hash(keys[i]);
       const char* first = reinterpret_cast<const char*>(slots_.data() + slot(ahead[i % kAhead]));

@@ -127,7 +127,7 @@ void add_packed(const PackedWeight* const (&w)[N], float scale, float* tag) {
     std::memcpy(&four, p, sizeof four);
     __m128i v = _mm_cvtsi32_si128(four);
     v = _mm_unpacklo_epi8(v, v);
-    v = _mm_unpacklo_epi16(v, v);                         // each byte four times
+    v = _mm_unpacklo_epi16(v, v);                     // each byte four times
     sum = _mm_add_epi32(sum, _mm_srai_epi32(v, 24));  // sign-extended
   }
   __m128 t = _mm_loadu_ps(tag);
