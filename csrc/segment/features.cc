@@ -1,6 +1,5 @@
 #include "segment/features.h"
 
-
 namespace zhtok::segment {
 
 CharIndex::CharIndex(std::vector<uint32_t> codes) : codes_(std::move(codes)) {

@@ -15,6 +15,7 @@
 
 #include "common/binary_io.h"
 #include "common/char_class.h"
+#include "common/scratch.h"
 #include "segment/lattice.h"
 
 namespace zhtok::segment {
@@ -115,6 +116,7 @@ struct RuneBuffers {
   std::vector<uint32_t> code, id, klass;      // with padding
   // The dictionary pattern of rune k, the second half of its template-9 key.
   uint32_t pattern(size_t k) const { return starts[k] * 64 + ends[k] * 8 + inside[k]; }
+  void release_if_large() { zhtok::release_if_large(starts, ends, inside, code, id, klass); }
 };
 void char_features(const char32_t* cps, const CharClass* cls, const Lattice& lat,
                    const CharIndex& index, const FeatureLayout& layout, RuneBuffers& buffers,

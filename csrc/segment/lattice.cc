@@ -48,10 +48,10 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     if ((cps[i] == U'.' || cps[i] == U'\uFF0E') && cls[i - 1] == CharClass::Digit &&
         cls[i + 1] == CharClass::Digit)
       boundary_ok[i] = boundary_ok[i + 1] = 0;
-  // Looked up once per rune rather than twice per free word tried (a dozen times per rune).
+  // Looked up once per rune rather than twice per free word tried (a dozen times per rune);
+  // all clear when free words may hold punctuation.
   punct.resize(n);
-  if (!free_across_punct)
-    for (size_t i = 0; i < n; ++i) punct[i] = phrase_punct(cps[i]);
+  for (size_t i = 0; i < n; ++i) punct[i] = !free_across_punct && phrase_punct(cps[i]);
 
   for (size_t i = 0; i < n; ++i) {
     first_edge[i] = static_cast<uint32_t>(edges.size());
@@ -88,8 +88,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     // position can be left. A longer one stops before phrase punctuation (and after it).
     size_t end = i;
     for (int u = 0; u < max_free_units && end < n; ++u) {
-      if (u > 0 && !free_across_punct && (punct[end - 1] | punct[end]))
-        break;
+      if (u > 0 && (punct[end - 1] | punct[end])) break;
       ++end;
       while (end < n && !boundary_ok[end]) ++end;
       if (!is_taken(end))

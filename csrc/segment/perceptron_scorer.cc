@@ -177,19 +177,19 @@ void PerceptronScorer::score(const char32_t* cps, const CharClass* cls, Lattice&
     hashed_.triples.find_many(triple_keys.data(), triple_keys.size(), triples.data(), &kNoTriple);
     hashed_.singles.find_many(single_keys.data(), single_keys.size(), singles.data(), &kNoSingle);
     for (size_t k = 0; k < n; ++k) {
-      const PackedWeight* w[] = {pairs[k]->w[0],     pairs[k + 1]->w[1],   pairs[k + 2]->w[2],
-                            pairs[k + 3]->w[3],  // pair k - 2 + r in role r
-                            triples[k + 1]->w[0],  // -1..1
-                            triples[k]->w[1],      // -2..0
-                            triples[k + 2]->w[2],  // 0..2
-                            singles[2 * k]->w,     singles[2 * k + 1]->w};
+      const PackedWeight* w[] = {
+          pairs[k]->w[0], pairs[k + 1]->w[1], pairs[k + 2]->w[2], pairs[k + 3]->w[3],  // pair k - 2 + r, role r
+          triples[k + 1]->w[0],  // -1..1
+          triples[k]->w[1],      // -2..0
+          triples[k + 2]->w[2],  // 0..2
+          singles[2 * k]->w, singles[2 * k + 1]->w};
       add_packed(w, scale_, tag.data() + k * kNumTags);
     }
   }
   lw.score_edges(ids.data(), tag, lat, b.mid);
-  auto& r = b.runes;
-  release_if_large(r.starts, r.ends, r.inside, r.code, r.id, r.klass, ids, rows, pair_keys,
-                   triple_keys, single_keys, tag, b.mid, pairs, triples, singles);
+  b.runes.release_if_large();
+  release_if_large(ids, rows, pair_keys, triple_keys, single_keys, tag, b.mid, pairs, triples,
+                   singles);
 }
 
 }  // namespace zhtok::segment

@@ -253,25 +253,24 @@ std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFe
                                      std::string info) {
   std::vector<float> char_w = cw.averaged(step), edge_w = ew.averaged(step);
   const size_t base = tf.layout.hashed_base();
-  std::vector<std::pair<uint64_t, uint32_t>> moved;  // (key, old hashed index)
+  std::vector<std::pair<uint64_t, uint32_t>> order;  // (key, old hashed index)
   float top = 0;
   for (size_t i = 0; i < tf.hashed_keys.size(); ++i) {
-    const float* w = char_w.data() + (base + i) * kNumTags;
-    if (w[0] != 0.f || w[1] != 0.f || w[2] != 0.f || w[3] != 0.f) moved.emplace_back(tf.hashed_keys[i], i);
-    for (int t = 0; t < kNumTags; ++t) top = std::max(top, std::abs(w[t]));
+    order.emplace_back(tf.hashed_keys[i], i);
+    for (int t = 0; t < kNumTags; ++t) top = std::max(top, std::abs(char_w[(base + i) * kNumTags + t]));
   }
-  std::sort(moved.begin(), moved.end());  // file contents independent of hash order
+  std::sort(order.begin(), order.end());  // file contents independent of hash order
   const float scale = top > 0 ? top / kPackedMax : 1.f;
   HashedWeights hashed;
   size_t kept = 0;
-  for (auto [key, i] : moved) {
+  for (auto [key, i] : order) {
     PackedWeights p;
     bool any = false;
     for (int t = 0; t < kNumTags; ++t) {
       p.w[t] = static_cast<PackedWeight>(std::lround(char_w[(base + i) * kNumTags + t] / scale));
       any |= p.w[t] != 0;
     }
-    if (!any) continue;  // too small to tell from zero once packed: absent reads the same
+    if (!any) continue;  // never moved, or too small to tell from zero once packed: absent reads the same
     hashed.add(key, p);
     ++kept;
   }
