@@ -439,6 +439,32 @@ def test_older_perceptron_format_asks_for_retraining(tmp_path, tiny):
         zhtok.Segmenter(model=old)
 
 
+def test_model_paths_that_are_not_files(tmp_path, tiny):
+    """A folder, a missing path and a pipe: the first two are clear errors, and a model read
+    from a pipe (no size known ahead) loads like the file."""
+    with pytest.raises(ZhtokError, match="is a directory"):
+        zhtok.Segmenter(model=tmp_path)
+    with pytest.raises(ZhtokError, match="cannot open"):
+        zhtok.Segmenter(model=tmp_path / "missing.zseg")
+    saved = tmp_path / "model.zseg"
+    saved.write_bytes(tiny["perceptron.zseg"])
+    fifo = tmp_path / "model.fifo"
+    os.mkfifo(fifo)
+    # Another process writes the pipe: the load holds the GIL while it waits for a writer.
+    copy = f"import shutil; shutil.copyfileobj(open({str(saved)!r}, 'rb'), open({str(fifo)!r}, 'wb'))"
+    writer = subprocess.Popen([sys.executable, "-c", copy])
+    try:
+        piped = zhtok.Segmenter(model=fifo)
+    finally:
+        try:
+            writer.wait(timeout=60)  # done at once when the model was read to its end
+        except subprocess.TimeoutExpired:
+            writer.kill()
+            raise
+    text = "南京市长江大桥上的研究生命起源"
+    assert piped.cut(text) == zhtok.Segmenter(model=saved).cut(text)
+
+
 def test_user_dictionaries(tmp_path):
     text = ("\ufeff# 注释\n南京市长江大桥 5\n长江大桥 3 n\r\n江大桥\t0.5\n自然语言处理\n"
             "iPhone15  2\n\u3000马上 1e3 d\n").encode()

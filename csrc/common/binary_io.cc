@@ -1,6 +1,7 @@
 #include "common/binary_io.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace zhtok {
@@ -47,9 +48,17 @@ void write_file_atomic(const std::string& path, const std::vector<char>& bytes) 
 }
 
 std::vector<char> read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw_io(path, "is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_io(path, "cannot open for reading");
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Read in blocks into storage sized once: copying through an istreambuf_iterator cost ~15
+  // instructions a byte (75M for the default model: most of its load time).
+  std::vector<char> data;
+  uintmax_t size = std::filesystem::file_size(path, ec);  // none for a pipe: read to the end
+  if (!ec) data.reserve(size_t(size));
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) data.insert(data.end(), buf, buf + in.gcount());
   if (in.bad()) throw_io(path, "read failed");
   return data;
 }
