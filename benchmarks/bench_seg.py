@@ -5,8 +5,11 @@ the output is scored against gold.txt (benchmarks.cws_score) and timed.  Each
 tool runs in its own process so that its peak RSS is its own (model loaded,
 one corpus in memory) and so that one tool's caches cannot help another; the
 timed runs are interleaved tool by tool and the median is reported.  zhtok is
-also timed through ``Segmenter.cut_batch`` with one and with two threads.  The
-ambiguity cases (DATA/ambiguity/public.txt) are run too.
+also timed through ``Segmenter.cut_batch`` with one and with two threads, in a
+phase of its own after the corpora: rounds over every corpus, so that the
+samples of each corpus are spread over the whole phase (on a shared machine a
+core slowed for some seconds by another job then costs one sample of a corpus,
+not all of them).  The ambiguity cases (DATA/ambiguity/public.txt) are run too.
 
 With ``--train`` zhtok and pkuseg are also trained on each corpus's train.txt
 (``zhtok.train_segmenter`` with its defaults; ``pkuseg.train`` for
@@ -111,6 +114,7 @@ def run(
 
     results: dict[str, Any] = {"corpora": {}, "inputs": {}, "ambiguity": {}, "skipped": {}}
     versions: dict[str, str] = {}
+    batch_inputs: dict[str, tuple[list[str], list[str]]] = {}  # corpus -> (lines, zhtok's cut of each)
     with tempfile.TemporaryDirectory(prefix="bench_seg_") as scratch:
         work_dir = Path(scratch) if train_dir is None else Path(train_dir)
         for name, folder in corpus_dirs.items():
@@ -123,8 +127,10 @@ def run(
                     specs[label] = (tool, model_path)
                     trained[label] = info
             results["corpora"][name] = _bench_corpus(
-                name, folder, specs, trained, quick, runs, batch_runs, min_seconds, results, versions
+                name, folder, specs, trained, quick, runs, min_seconds, results, versions, batch_inputs
             )
+    if batch_inputs:
+        _time_cut_batch(batch_inputs, model, batch_runs, min_seconds, results, versions)
 
     cases = data_dir / "ambiguity" / "public.txt"
     if cases.is_file():
@@ -154,12 +160,13 @@ def _bench_corpus(
     trained: dict[str, dict[str, Any]],
     quick: bool,
     runs: int,
-    batch_runs: int,
     min_seconds: float,
     results: dict[str, Any],
     versions: dict[str, str],
+    batch_inputs: dict[str, tuple[list[str], list[str]]],
 ) -> dict[str, Any]:
-    """Time and score every tool of ``specs`` (label -> (tool, model)) on one corpus."""
+    """Time and score every tool of ``specs`` (label -> (tool, model)) on one corpus; the test
+    lines and the default zhtok's cut of them go to ``batch_inputs`` for _time_cut_batch."""
     test_lines, gold_lines = _load_corpus(folder, QUICK_LINES if quick else None)
     test_bytes = sum(len(line.encode("utf-8")) for line in test_lines)
     results["inputs"][name] = {"lines": len(test_lines), "bytes": test_bytes}
@@ -171,36 +178,16 @@ def _bench_corpus(
     # the process did not get its cores, e.g. another job was running.
     cpu_share: dict[str, list[float]] = {label: [] for label in workers}
     outputs: dict[str, list[str]] = {}
-    # cut_batch of the default zhtok model: same process as its line-by-line runs.
-    batcher = workers.get("zhtok") if specs.get("zhtok", (None, None))[0] == "zhtok" else None
-    batch_seconds: dict[int, list[float]] = {threads: [] for threads in BATCH_THREADS}
-    batch_cpu_share: dict[int, list[float]] = {threads: [] for threads in BATCH_THREADS}
-    batch_repeats = 1
-    batch_matches = None
-    for run_index in range(max(runs, batch_runs if batcher else 0)):
-        if run_index < runs:
-            for label, worker in workers.items():
-                elapsed, cpu, output = worker.call("segment", test_lines, run_index == 0, min_seconds)
-                seconds[label].append(elapsed)
-                cpu_share[label].append(cpu / elapsed)
-                if output is not None:
-                    outputs[label] = output
-        if batcher is None:
-            continue
-        if run_index == 0:
-            # As many calls per sample as make one-thread samples last min_seconds.
-            batch_repeats = max(1, math.ceil(min_seconds / max(seconds["zhtok"][0], 1e-6)))
-        order = BATCH_THREADS if run_index % 2 == 0 else BATCH_THREADS[::-1]
-        for threads in order:
-            elapsed, cpu, output = batcher.call("batch", test_lines, threads, batch_repeats, run_index == 0)
-            batch_seconds[threads].append(elapsed)
-            batch_cpu_share[threads].append(cpu / elapsed)
+    for run_index in range(runs):
+        for label, worker in workers.items():
+            elapsed, cpu, output = worker.call("segment", test_lines, run_index == 0, min_seconds)
+            seconds[label].append(elapsed)
+            cpu_share[label].append(cpu / elapsed)
             if output is not None:
-                same = output == outputs.get("zhtok")
-                batch_matches = same if batch_matches is None else batch_matches and same
+                outputs[label] = output
     results["inputs"][name]["load_average_after"] = load_average()
-    if batch_matches is False:
-        log(f"{name}: zhtok cut_batch output differs from cut line by line")
+    if "zhtok" in outputs and specs["zhtok"][0] == "zhtok":  # cut_batch: the default model only
+        batch_inputs[name] = (test_lines, outputs["zhtok"])
 
     gold_text = "".join(line + "\n" for line in gold_lines)
     train_words = folder / "train_words.txt"
@@ -217,15 +204,6 @@ def _bench_corpus(
         }
         if label in trained:
             figures["training"] = trained[label]
-        if worker is batcher:
-            batch: dict[str, Any] = {"runs": batch_runs, "calls_per_sample": batch_repeats}
-            for threads in BATCH_THREADS:
-                batch[f"threads_{threads}_seconds"] = statistics.median(batch_seconds[threads])
-                batch[f"threads_{threads}_mb_per_s"] = test_bytes / 1e6 / batch[f"threads_{threads}_seconds"]
-                batch[f"threads_{threads}_cpu_per_wall"] = statistics.median(batch_cpu_share[threads])
-            batch["speedup_2_vs_1"] = batch["threads_2_mb_per_s"] / batch["threads_1_mb_per_s"]
-            batch["output_matches_cut"] = batch_matches
-            figures["cut_batch"] = batch
         try:
             result = score(gold_text, "".join(line + "\n" for line in outputs[label]), train_words)
         except ValueError as error:
@@ -242,15 +220,62 @@ def _bench_corpus(
             }
             results["inputs"][name]["oov_rate"] = result.oov_rate
         per_tool[label] = figures
-        shown = {k: v for k, v in figures.items() if k not in ("training", "cut_batch")}
+        shown = {k: v for k, v in figures.items() if k != "training"}
         log(f"{name}/{label}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()))
-        if "cut_batch" in figures:
-            batch = figures["cut_batch"]
-            log(
-                f"{name}/{label}: cut_batch threads=1 {batch['threads_1_mb_per_s']:.2f} MB/s, "
-                f"threads=2 {batch['threads_2_mb_per_s']:.2f} MB/s, ×{batch['speedup_2_vs_1']:.2f}"
-            )
     return per_tool
+
+
+def _time_cut_batch(
+    batch_inputs: dict[str, tuple[list[str], list[str]]],
+    model: str | None,
+    batch_runs: int,
+    min_seconds: float,
+    results: dict[str, Any],
+    versions: dict[str, str],
+) -> None:
+    """Times the default zhtok's ``cut_batch`` with 1 and 2 threads on each corpus of
+    batch_inputs (corpus -> (lines, their cut line by line)) in one process, in batch_runs
+    rounds over all the corpora (the thread counts interleaved, their order alternating), and
+    adds the medians to results["corpora"][corpus]["zhtok"]["cut_batch"]."""
+    try:
+        worker = Worker(_serve, "zhtok", model)
+    except RuntimeError as error:
+        log(f"cut_batch not timed: {error}")
+        return
+    versions.setdefault("zhtok", worker.version)
+    # As many calls per sample as make a one-thread sample last min_seconds.
+    repeats = {
+        name: max(1, math.ceil(min_seconds / max(worker.call("batch", lines, 1, 1, False)[0], 1e-6)))
+        for name, (lines, _) in batch_inputs.items()
+    }
+    matches = dict.fromkeys(batch_inputs, True)
+    seconds = {name: {threads: [] for threads in BATCH_THREADS} for name in batch_inputs}
+    cpu_share = {name: {threads: [] for threads in BATCH_THREADS} for name in batch_inputs}
+    for run_index in range(batch_runs):
+        for k, (name, (lines, cut)) in enumerate(batch_inputs.items()):
+            order = BATCH_THREADS if (run_index + k) % 2 == 0 else BATCH_THREADS[::-1]
+            for threads in order:
+                elapsed, cpu, output = worker.call("batch", lines, threads, repeats[name], run_index == 0)
+                seconds[name][threads].append(elapsed)
+                cpu_share[name][threads].append(cpu / elapsed)
+                if output is not None and output != cut:
+                    matches[name] = False
+                    log(f"{name}: zhtok cut_batch (threads={threads}) output differs from cut line by line")
+    results["cut_batch_peak_rss_mb"] = worker.close()
+    for name in batch_inputs:
+        test_bytes = results["inputs"][name]["bytes"]
+        batch: dict[str, Any] = {"runs": batch_runs, "calls_per_sample": repeats[name]}
+        for threads in BATCH_THREADS:
+            batch[f"threads_{threads}_seconds"] = statistics.median(seconds[name][threads])
+            batch[f"threads_{threads}_mb_per_s"] = test_bytes / 1e6 / batch[f"threads_{threads}_seconds"]
+            batch[f"threads_{threads}_cpu_per_wall"] = statistics.median(cpu_share[name][threads])
+        batch["speedup_2_vs_1"] = batch["threads_2_mb_per_s"] / batch["threads_1_mb_per_s"]
+        batch["output_matches_cut"] = matches[name]
+        results["corpora"][name]["zhtok"]["cut_batch"] = batch
+        log(
+            f"{name}/zhtok: cut_batch threads=1 {batch['threads_1_mb_per_s']:.2f} MB/s, "
+            f"threads=2 {batch['threads_2_mb_per_s']:.2f} MB/s, ×{batch['speedup_2_vs_1']:.2f}"
+        )
 
 
 def _trained_label(tool: str, corpus: str, lines: int | None) -> str:
@@ -631,6 +656,8 @@ def _memory_summary(results: dict[str, Any]) -> dict[str, Any]:
             entry["loaded_rss_mb"] = max(entry["loaded_rss_mb"], figures["loaded_rss_mb"])
             entry["peak_rss_mb"] = max(entry["peak_rss_mb"], figures["peak_rss_mb"])
     if "zhtok" in memory:
+        if "cut_batch_peak_rss_mb" in results:  # the process that ran cut_batch on every corpus
+            memory["zhtok"]["peak_rss_mb"] = max(memory["zhtok"]["peak_rss_mb"], results["cut_batch_peak_rss_mb"])
         memory["zhtok"]["target_mb"] = RSS_TARGET_MB
     return memory
 
@@ -684,7 +711,7 @@ def _markdown(results: dict[str, Any]) -> str:
             "## Memory",
             "",
             "RSS of each tool's own process: after loading its model (before any corpus), and its peak "
-            "(largest over the corpora; the zhtok process also ran cut_batch).",
+            "(largest over the corpora; zhtok's includes the process that ran cut_batch).",
             "",
             "| tool | RSS with model loaded MiB | peak RSS MiB | target |",
             "|---|---:|---:|---|",
@@ -754,8 +781,10 @@ def _markdown_speed(results: dict[str, Any]) -> list[str]:
         lines += [
             "## zhtok cut_batch",
             "",
-            f"`Segmenter.cut_batch(lines, threads=n)` over each whole test text; median of {env['batch_runs']} "
-            "samples per thread count, the thread counts interleaved.",
+            f"`Segmenter.cut_batch(lines, threads=n)` over each whole test text, in one process after the "
+            f"line-by-line runs; median of {env['batch_runs']} samples per thread count, taken in rounds over "
+            "every corpus (the thread counts interleaved), so that each corpus's samples are spread over "
+            "the whole phase.",
             "",
             "CPU ÷ wall is the zhtok process's CPU time over wall time (at most the thread count); lower "
             "means its threads waited, for a core (another job running on the machine) or for a serial part.",
