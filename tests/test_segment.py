@@ -96,6 +96,15 @@ def test_batch_equals_single(texts, threads):
     assert seg.cut_batch(texts, threads=threads) == [seg.cut(t) for t in texts]
 
 
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), max_size=20),
+       st.integers(min_value=0, max_value=4))
+def test_batch_of_str_and_bytes_equals_single(texts, threads):
+    # A bytes item's words are sliced by byte offsets, a str's by characters.
+    items = [t.encode("utf-8") if k % 2 else t for k, t in enumerate(texts)]
+    seg = zhtok.segment.default_segmenter()
+    assert seg.cut_batch(items, threads=threads) == [seg.cut(x) for x in items]
+
+
 @pytest.mark.parametrize("length", [1, 1023, 1024, 1025, 3000])
 @pytest.mark.parametrize("extra", ["", "é", "😀", "\ud800"])
 def test_cut_short_and_long_str_agree(seg, length, extra):

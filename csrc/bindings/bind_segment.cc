@@ -38,20 +38,30 @@ std::vector<Span> segment_text(const Segmenter& seg, const TextArg& t, Runes& r)
   return seg.segment(r);
 }
 
-// Text i of a batch, decoded and segmented (its runes are kept for words_of).
-struct SegmentedItem {
-  Runes runes;
-  std::vector<Span> spans;
-};
-
-void segment_item(const Segmenter& seg, const TextArg& text, size_t i, SegmentedItem& out) {
+// The words of text i of a batch, as spans of TextArg::unit_slice (characters of a str, bytes
+// of a bytes), so that nothing else is kept per text: a batch of short lines made three
+// allocations per line on a worker thread, freed by the thread that built the results, and
+// on a shared machine glibc's arena locks then cost more than the segmentation (as test: 2
+// threads slower than 1, with futex waits a sixth of the time).
+// The words are found in this thread's buffers and copied out once: pushed straight into
+// out, they wrote its size beside the neighbouring items' that the other thread was filling.
+void segment_item(const Segmenter& seg, const TextArg& text, size_t i, std::vector<Span>& out) {
+  struct Buffers {
+    Runes runes;
+    std::vector<Span> spans;
+  };
+  Buffers& b = per_thread<Buffers>();
   try {
-    text.decode(out.runes);
+    text.decode(b.runes);
   } catch (const Error& e) {
     throw Error(e.kind(), "text " + std::to_string(i) + ": " + e.message(), e.path(), e.line(),
                 e.offset());
   }
-  out.spans = seg.segment(out.runes);
+  seg.segment(b.runes, b.spans);
+  if (!text.is_str())
+    for (Span& w : b.spans) w = Span{b.runes.offs[w.begin], b.runes.offs[w.end]};
+  out.assign(b.spans.begin(), b.spans.end());
+  release_if_large(b.runes.cps, b.runes.offs, b.spans);
 }
 
 // The words of a str of at most kShortText characters, segmented holding the GIL (see text.h)
@@ -133,12 +143,16 @@ void bind_segment(py::module_& m) {
             std::vector<TextArg> args;
             for (py::handle h : texts) args.emplace_back(h, errors);
             size_t n = args.size(), n_threads = thread_count(threads, n);
-            std::vector<SegmentedItem> items(n);
+            // Freed together after the threads are joined, not by emit (see segment_item).
+            std::vector<std::vector<Span>> items(n);
             py::list out(n);
             auto emit = [&](size_t i) {
               GcPause pause;  // the GIL is held throughout an emit (see GcPause)
-              PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), words_of(args[i], items[i].runes, items[i].spans).release().ptr());
-              items[i] = {};
+              const std::vector<Span>& spans = items[i];
+              py::list words(spans.size());
+              for (size_t k = 0; k < spans.size(); ++k)
+                PyList_SET_ITEM(words.ptr(), Py_ssize_t(k), args[i].unit_slice(spans[k].begin, spans[k].end).release().ptr());
+              PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), words.release().ptr());
             };
             auto work = [&](size_t i) { segment_item(seg, args[i], i, items[i]); };
             if (n_threads > 1) {

@@ -47,9 +47,8 @@ py::str TextArg::slice(size_t begin, size_t end) const {
   return py::reinterpret_steal<py::str>(s);
 }
 
-py::str TextArg::word(const Runes& runes, uint32_t begin, uint32_t end) const {
-  if (!is_str_) return slice(runes.offs[begin], runes.offs[end]);
-  return str_slice(keep_, begin, end);
+py::str TextArg::unit_slice(size_t begin, size_t end) const {
+  return is_str_ ? str_slice(keep_, begin, end) : slice(begin, end);
 }
 
 py::str str_slice(py::handle str, size_t begin, size_t end) {

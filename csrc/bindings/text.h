@@ -29,7 +29,11 @@ class TextArg {
   py::str slice(size_t begin, size_t end) const;
   // The words of the text from rune spans [begin, end): a substring of the str argument
   // (cheaper than decoding UTF-8 again), or the decoded bytes of a bytes argument.
-  py::str word(const Runes& runes, uint32_t begin, uint32_t end) const;
+  py::str word(const Runes& runes, uint32_t begin, uint32_t end) const {
+    return is_str_ ? unit_slice(begin, end) : unit_slice(runes.offs[begin], runes.offs[end]);
+  }
+  // Characters [begin, end) of a str argument, or bytes [begin, end) of a bytes one, decoded.
+  py::str unit_slice(size_t begin, size_t end) const;
   bool is_str() const { return is_str_; }
 
  private:
