@@ -1,6 +1,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "bindings/parallel.h"
@@ -38,14 +40,39 @@ std::vector<Span> segment_text(const Segmenter& seg, const TextArg& t, Runes& r)
   return seg.segment(r);
 }
 
-// The words of text i of a batch, as spans of TextArg::unit_slice (characters of a str, bytes
-// of a bytes), so that nothing else is kept per text: a batch of short lines made three
-// allocations per line on a worker thread, freed by the thread that built the results, and
-// on a shared machine glibc's arena locks then cost more than the segmentation (as test: 2
-// threads slower than 1, with futex waits a sixth of the time).
-// The words are found in this thread's buffers and copied out once: pushed straight into
-// out, they wrote its size beside the neighbouring items' that the other thread was filling.
-void segment_item(const Segmenter& seg, const TextArg& text, size_t i, std::vector<Span>& out) {
+// The words of a batch's texts, as spans of TextArg::unit_slice (characters of a str, bytes of
+// a bytes), kept by the thread that found them in blocks that never move, so that the thread
+// building the results reads them while more are added. Nothing is allocated or freed per
+// text: a batch of short lines made three allocations per line on a worker thread, freed by
+// the thread building the results, and on a shared machine glibc's arena locks then cost more
+// than the segmentation (as test: 2 threads slower than 1, futex waits a sixth of the time).
+class SpanStore {
+ public:
+  struct Words {
+    const Span* spans = nullptr;
+    size_t count = 0;
+  };
+  Words add(const std::vector<Span>& spans) {
+    if (spans.empty()) return {};  // an empty text: maybe no block yet
+    if (size_ - used_ < spans.size()) {
+      size_ = std::max<size_t>(spans.size(), kBlock);
+      blocks_.emplace_back(new Span[size_]);
+      used_ = 0;
+    }
+    Span* at = blocks_.back().get() + used_;
+    std::copy(spans.begin(), spans.end(), at);
+    used_ += spans.size();
+    return {at, spans.size()};
+  }
+
+ private:
+  static constexpr size_t kBlock = 4096;
+  std::vector<std::unique_ptr<Span[]>> blocks_;
+  size_t used_ = 0, size_ = 0;
+};
+
+// Segments text i of a batch into store.
+SpanStore::Words segment_item(const Segmenter& seg, const TextArg& text, size_t i, SpanStore& store) {
   struct Buffers {
     Runes runes;
     std::vector<Span> spans;
@@ -60,8 +87,9 @@ void segment_item(const Segmenter& seg, const TextArg& text, size_t i, std::vect
   seg.segment(b.runes, b.spans);
   if (!text.is_str())
     for (Span& w : b.spans) w = Span{b.runes.offs[w.begin], b.runes.offs[w.end]};
-  out.assign(b.spans.begin(), b.spans.end());
+  SpanStore::Words words = store.add(b.spans);
   release_if_large(b.runes.cps, b.runes.offs, b.spans);
+  return words;
 }
 
 // The words of a str of at most kShortText characters, segmented holding the GIL (see text.h)
@@ -143,25 +171,25 @@ void bind_segment(py::module_& m) {
             std::vector<TextArg> args;
             for (py::handle h : texts) args.emplace_back(h, errors);
             size_t n = args.size(), n_threads = thread_count(threads, n);
-            // Freed together after the threads are joined, not by emit (see segment_item).
-            std::vector<std::vector<Span>> items(n);
+            std::vector<SpanStore> stores(n_threads);  // one per thread (see SpanStore)
+            std::vector<SpanStore::Words> items(n);
             py::list out(n);
             auto emit = [&](size_t i) {
               GcPause pause;  // the GIL is held throughout an emit (see GcPause)
-              const std::vector<Span>& spans = items[i];
-              py::list words(spans.size());
-              for (size_t k = 0; k < spans.size(); ++k)
-                PyList_SET_ITEM(words.ptr(), Py_ssize_t(k), args[i].unit_slice(spans[k].begin, spans[k].end).release().ptr());
+              const SpanStore::Words& w = items[i];
+              py::list words(w.count);
+              for (size_t k = 0; k < w.count; ++k)
+                PyList_SET_ITEM(words.ptr(), Py_ssize_t(k), args[i].unit_slice(w.spans[k].begin, w.spans[k].end).release().ptr());
               PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), words.release().ptr());
             };
-            auto work = [&](size_t i) { segment_item(seg, args[i], i, items[i]); };
+            auto work = [&](size_t i, size_t t) { items[i] = segment_item(seg, args[i], i, stores[t]); };
             if (n_threads > 1) {
               parallel_ordered(n, n_threads, work, emit);
               return out;
             }
             {
               py::gil_scoped_release release;
-              for (size_t i = 0; i < n; ++i) work(i);
+              for (size_t i = 0; i < n; ++i) work(i, 0);
             }
             for (size_t i = 0; i < n; ++i) emit(i);
             return out;
