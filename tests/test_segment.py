@@ -96,6 +96,14 @@ def test_batch_equals_single(texts, threads):
     assert seg.cut_batch(texts, threads=threads) == [seg.cut(t) for t in texts]
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_batch_with_empty_texts(seg, threads):
+    # Empty texts have no words to keep: first, last and between others, in str and bytes.
+    texts = ["", b"", "南京市长江大桥", "", b"\xe4\xb8\xad\xe6\x96\x87", ""] * 40
+    assert seg.cut_batch(texts, threads=threads) == [seg.cut(t) for t in texts]
+    assert seg.cut_batch([""] * 100, threads=threads) == [[]] * 100
+
+
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), max_size=20),
        st.integers(min_value=0, max_value=4))
 def test_batch_of_str_and_bytes_equals_single(texts, threads):
