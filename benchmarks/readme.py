@@ -220,7 +220,11 @@ def _seg(results: dict[str, Any]) -> list[str]:
     speed = {kind: _total_speed(per_corpus, inputs) for kind, per_corpus in rows.items()}
     best = {c: max((r[c].get("f1") or 0 for r in rows.values() if c in r), default=0) for c in corpora}
     refs = [ref for ref in ("jieba", "pkuseg") if ref in speed]
-    rss = {kind: max(f["peak_rss_mb"] for f in per_corpus.values()) for kind, per_corpus in rows.items()}
+    # The memory summary also holds the process that ran cut_batch (zhtok's), when there is one.
+    memory = results.get("memory", {})
+    rss = {kind: max([f["peak_rss_mb"] for f in per_corpus.values()]
+                     + ([memory[kind]["peak_rss_mb"]] if kind in memory else []))
+           for kind, per_corpus in rows.items()}
     ambiguity = results.get("ambiguity", {})
     total_mb = sum(inputs[c]["bytes"] for c in corpora) / 1e6
     sizes = ", ".join(f"{c} {inputs[c]['lines']:,} lines" for c in corpora)

@@ -87,6 +87,10 @@ def test_blocks_hold_tables_environment_and_command() -> None:
     encode = render("encode", results["encode"])
     assert "| zhtok-segment | 6.50 (×0.54) | 6.80 (×0.57) | 12.5 (×1.04) |" in encode
     assert "| zhtok encode zhtok-segment | 2.50 (×1.32 HF) | 4.50 (×1.55 HF) | 100 |" in encode
+    # zhtok's peak RSS includes the process that ran cut_batch, which the memory summary holds.
+    assert "| 70 | 0.64 | 0.08 |" in seg
+    larger = results["seg"] | {"memory": {"zhtok": {"loaded_rss_mb": 45.0, "peak_rss_mb": 88.0}}}
+    assert "| 88 | 0.80 | 0.11 |" in render("seg", larger)
     quick = render("seg", results["seg"] | {"environment": results["seg"]["environment"] | {"quick": True}})
     assert "--quick" in quick
 
