@@ -142,6 +142,12 @@ def test_invalid_utf8_bytes_name_the_offset(seg):
 def test_batch_error_names_the_item(seg):
     with pytest.raises(InputError, match="text 1"):
         seg.cut_batch(["好", b"\xc3"])
+    # In a long batch on several threads (texts taken in blocks), the first bad text is named.
+    texts = ["南京市长江大桥"] * 3000
+    texts[1537] = texts[2900] = b"\xc3"
+    for threads in (1, 2, 3):
+        with pytest.raises(InputError, match="text 1537"):
+            seg.cut_batch(texts, threads=threads)
 
 
 def test_bytes_input(seg):

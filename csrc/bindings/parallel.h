@@ -36,13 +36,14 @@ void parallel_for(size_t n, size_t threads, Fn&& fn) {
     if (e) std::rethrow_exception(e);
 }
 
-// Runs work(i, t) for i in [0, n) on `threads` threads (t = 0 the calling thread, which holds
-// the GIL, 1.. the others; so work can keep per-thread results for this call), and calls emit(i) on the calling thread for each item in input order as soon as
-// it is done: building Python results overlaps with the work instead of following it, which is
-// what keeps 2 threads near 2x. The calling thread works (without the GIL) whenever the next
-// item to emit is not ready, so exactly `threads` threads are busy. A failed item's exception
-// is rethrown (after the other threads are joined) when its turn comes; the items after it are
-// not emitted.
+// Runs work(i, t) for i in [0, n) on `threads` threads (t: 0 for the calling thread, which
+// holds the GIL, 1.. for the others, so that work can keep results per thread for this call)
+// and calls emit(i) on the calling thread for each item in input order as soon as it is done:
+// building Python results overlaps with the work instead of following it, which is what keeps
+// 2 threads near 2x. The calling thread works (without the GIL) whenever the next item to emit
+// is not ready, so exactly `threads` threads are busy. A failed item's exception is rethrown
+// (after the other threads are joined) when its turn comes; the items after it are not
+// emitted.
 template <typename Work, typename Emit>
 void parallel_ordered(size_t n, size_t threads, Work&& work, Emit&& emit) {
   constexpr size_t kNobody = SIZE_MAX;
