@@ -292,6 +292,30 @@ def test_threads_sharing_one_tokenizer_get_sequential_results(default_tok):
     assert all(r == expected for r in results)
 
 
+@pytest.mark.parametrize("lines", [1, 200, 2000])
+def test_many_tokens_share_their_int_objects(seg_tok, lines):
+    # Past a few thousand tokens a call makes each id's int once (batch or one long text); the
+    # lists are the same, and the ints are freed with them.
+    import gc
+    import sys
+
+    texts = [f"{MIXED} 第{k}行 line {k}" for k in range(lines)]
+    expected = [seg_tok.encode(t) for t in texts]
+    batch = seg_tok.encode_batch(texts, threads=1)
+    assert batch == expected
+    assert seg_tok.encode("\n".join(texts)) == seg_tok.encode_batch(["\n".join(texts)])[0]
+    if sum(map(len, expected)) >= 4096:
+        first = {}
+        for ids in batch:
+            for i in ids:
+                assert first.setdefault(i, i) is i  # one object per id
+        probe = next(i for ids in batch for i in ids if i > 300)
+        before = sys.getrefcount(probe)
+        del batch, first
+        gc.collect()
+        assert sys.getrefcount(probe) < before
+
+
 def test_encode_batch_leaves_the_gc_as_it_found_it(seg_tok):
     import gc
 

@@ -62,28 +62,66 @@ size_t thread_count(size_t requested, size_t n) {
   return std::max<size_t>(1, std::min(t, n));
 }
 
-py::list id_list(const uint32_t* ids, size_t n) {
+namespace {
+
+// The int objects of token ids, each made once per call: a batch repeats its ids, and lists
+// sharing one object per id, instead of holding one per token (each freed again with its
+// list), made encode_batch 8-10% faster on one thread. Only for many tokens: the table spans
+// the ids seen (32,000 entries for a 32k vocabulary), as much to clear as making a thousand ints.
+class IntCache {
+ public:
+  explicit IntCache(size_t tokens) : on_(tokens >= 4096) {}
+  IntCache(const IntCache&) = delete;
+  IntCache& operator=(const IntCache&) = delete;
+  ~IntCache() {
+    for (PyObject* o : ints_) Py_XDECREF(o);
+  }
+  // A new reference to the int id.
+  PyObject* get(uint32_t id) {
+    if (!on_) {
+      PyObject* v = PyLong_FromUnsignedLong(id);
+      if (!v) throw py::error_already_set();
+      return v;
+    }
+    if (id >= ints_.size()) ints_.resize(size_t(id) + 1, nullptr);
+    PyObject*& v = ints_[id];
+    if (!v && !(v = PyLong_FromUnsignedLong(id))) throw py::error_already_set();
+    Py_INCREF(v);
+    return v;
+  }
+
+ private:
+  bool on_;
+  std::vector<PyObject*> ints_;  // by id; null where not made yet
+};
+
+// A new reference to a list of the ints of ids[0..n).
+PyObject* new_id_list(const uint32_t* ids, size_t n, IntCache& ints) {
   PyObject* list = PyList_New(Py_ssize_t(n));
   if (!list) throw py::error_already_set();
-  py::list out = py::reinterpret_steal<py::list>(list);
-  for (size_t i = 0; i < n; ++i) {
-    PyObject* v = PyLong_FromUnsignedLong(ids[i]);
-    if (!v) throw py::error_already_set();
-    PyList_SET_ITEM(list, Py_ssize_t(i), v);
-  }
-  return out;
+  py::list owned = py::reinterpret_steal<py::list>(list);  // freed if an int cannot be made
+  for (size_t i = 0; i < n; ++i) PyList_SET_ITEM(list, Py_ssize_t(i), ints.get(ids[i]));
+  return owned.release().ptr();
+}
+
+}  // namespace
+
+py::list id_list(const uint32_t* ids, size_t n) {
+  IntCache ints(n);
+  return py::reinterpret_steal<py::list>(new_id_list(ids, n, ints));
 }
 
 py::list id_lists(const std::vector<IdRuns>& runs) {
   GcPause pause;
-  size_t n = 0;
-  for (const IdRuns& r : runs) n += r.lengths.size();
+  size_t n = 0, tokens = 0;
+  for (const IdRuns& r : runs) n += r.lengths.size(), tokens += r.ids.size();
+  IntCache ints(tokens);
   py::list out(n);
   size_t i = 0;
   for (const IdRuns& r : runs) {
     const uint32_t* ids = r.ids.data();
     for (int64_t len : r.lengths) {
-      PyList_SET_ITEM(out.ptr(), Py_ssize_t(i++), id_list(ids, size_t(len)).release().ptr());
+      PyList_SET_ITEM(out.ptr(), Py_ssize_t(i++), new_id_list(ids, size_t(len), ints));
       ids += len;
     }
   }
