@@ -316,6 +316,20 @@ def test_many_tokens_share_their_int_objects(seg_tok, lines):
         assert sys.getrefcount(probe) < before
 
 
+def test_encode_lends_the_tokenizers_ints(seg_tok):
+    # The Python tokenizer makes each id's int once; encode and encode_batch return those
+    # objects (ids above 256, which Python does not keep, included). The core alone, without
+    # the list, makes its own ints and gives the same ids.
+    text = MIXED * 3
+    ids = seg_tok.encode(text)
+    big = [i for i in ids if i > 256]
+    assert big and all(i is seg_tok._ints[i] for i in big)
+    assert all(i is seg_tok._ints[i] for i in seg_tok.encode_batch([text, text], threads=2)[1])
+    assert seg_tok._core.encode(text, False) == ids
+    assert seg_tok._core.encode(text, False, "not a list") == ids
+    assert seg_tok._core.encode_batch([text], 1, False)[0] == ids
+
+
 def test_encode_batch_leaves_the_gc_as_it_found_it(seg_tok):
     import gc
 

@@ -107,7 +107,7 @@ void bind_bpe(py::module_& m) {
       .def("save", &Tokenizer::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
       .def(
           "encode",
-          [](const Tokenizer& tok, py::handle text, bool allow_special) {
+          [](const Tokenizer& tok, py::handle text, bool allow_special, py::handle ints) {
             TextArg t(text, "strict");
             std::vector<uint32_t> ids;
             {
@@ -115,15 +115,16 @@ void bind_bpe(py::module_& m) {
               if (t.view().size() > 3 * kShortText) release.emplace();
               ids = encode_one(tok, t, allow_special);
             }
-            return id_list(ids.data(), ids.size());
+            return id_list(ids.data(), ids.size(), ints);
           },
-          py::arg("text"), py::arg("allow_special") = false)
+          py::arg("text"), py::arg("allow_special") = false, py::arg("ints") = py::none(),
+          "ints: a list whose item k is the int k (the tokenizer's ids, made once), lent to the result")
       .def(
           "encode_batch",
-          [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
-            return id_lists(encode_iterable(tok, texts, threads, allow_special));
+          [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special, py::handle ints) {
+            return id_lists(encode_iterable(tok, texts, threads, allow_special), ints);
           },
-          py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
+          py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false, py::arg("ints") = py::none())
       .def(
           "encode_batch_to_numpy",
           [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {

@@ -76,8 +76,9 @@ class GcPause {
   bool was_enabled_;
 };
 
-// A Python list of ints (GIL held).
-py::list id_list(const uint32_t* ids, size_t n);
+// A Python list of ints (GIL held). shared_ints, when a list whose item k is the int k (the
+// Python tokenizer keeps one for its ids), lends its objects.
+py::list id_list(const uint32_t* ids, size_t n, py::handle shared_ints = py::handle());
 
 // Token ids of consecutive documents in one buffer (one allocation for many documents instead
 // of one each): their ids end to end, and each one's count.
@@ -89,7 +90,7 @@ struct IdRuns {
 
 // A Python list with a list of ints per document of runs, in order, built with the GC paused
 // (GIL held).
-py::list id_lists(const std::vector<IdRuns>& runs);
+py::list id_lists(const std::vector<IdRuns>& runs, py::handle shared_ints = py::handle());
 
 // runs(0) .. runs(n - 1) (each an IdRuns) end to end as numpy arrays: (ids Id, lengths int64).
 // Id narrower than uint32 only where every id fits (the caller checks the vocabulary size).
