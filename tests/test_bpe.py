@@ -294,8 +294,8 @@ def test_threads_sharing_one_tokenizer_get_sequential_results(default_tok):
 
 @pytest.mark.parametrize("lines", [1, 200, 2000])
 def test_many_tokens_share_their_int_objects(seg_tok, lines):
-    # Past a few thousand tokens a call makes each id's int once (batch or one long text); the
-    # lists are the same, and the ints are freed with them.
+    # The lists of a batch or of one long text share one int per id (the tokenizer's); they
+    # are the same lists, and their references go with them.
     import gc
     import sys
 

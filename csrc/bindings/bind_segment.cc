@@ -26,12 +26,24 @@ std::u32string to_u32(py::handle word) {
   return std::u32string(r.cps.begin(), r.cps.end());
 }
 
-py::list words_of(const TextArg& t, const Runes& r, const std::vector<Span>& spans) {
-  py::list out(spans.size());
-  for (size_t i = 0; i < spans.size(); ++i)
-    PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), t.word(r, spans[i].begin, spans[i].end).release().ptr());
+// A list of n words, word k a new str from slice(spans[k]).
+template <typename Slice>
+py::list word_list(const Span* spans, size_t n, Slice&& slice) {
+  py::list out(n);
+  for (size_t k = 0; k < n; ++k)
+    PyList_SET_ITEM(out.ptr(), Py_ssize_t(k), slice(spans[k]).release().ptr());
   return out;
 }
+
+py::list words_of(const TextArg& t, const Runes& r, const std::vector<Span>& spans) {
+  return word_list(spans.data(), spans.size(), [&](Span w) { return t.word(r, w.begin, w.end); });
+}
+
+// This thread's buffers for a text being segmented: its runes and its words.
+struct TextBuffers {
+  Runes runes;
+  std::vector<Span> spans;
+};
 
 // Decodes and segments text without the GIL.
 std::vector<Span> segment_text(const Segmenter& seg, const TextArg& t, Runes& r) {
@@ -73,11 +85,7 @@ class SpanStore {
 
 // Segments text i of a batch into store.
 SpanStore::Words segment_item(const Segmenter& seg, const TextArg& text, size_t i, SpanStore& store) {
-  struct Buffers {
-    Runes runes;
-    std::vector<Span> spans;
-  };
-  Buffers& b = per_thread<Buffers>();
+  TextBuffers& b = per_thread<TextBuffers>();
   try {
     text.decode(b.runes);
   } catch (const Error& e) {
@@ -102,12 +110,8 @@ std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   if (PyUnicode_READY(o) != 0) throw py::error_already_set();
 #endif
   if (PyUnicode_GET_LENGTH(o) > Py_ssize_t(kShortText)) return std::nullopt;
-  struct Buffers {
-    Runes r;  // cps only: the segmenter reads nothing else
-    std::vector<Span> spans;
-  };
-  Buffers& b = per_thread<Buffers>();  // at most kShortText elements each: kept
-  Runes& r = b.r;
+  TextBuffers& b = per_thread<TextBuffers>();  // cps only: the segmenter reads nothing else
+  Runes& r = b.runes;
   std::vector<Span>& spans = b.spans;
   const Py_ssize_t n = PyUnicode_GET_LENGTH(o);
   const int kind = PyUnicode_KIND(o);
@@ -115,10 +119,7 @@ std::optional<py::list> cut_short_str(const Segmenter& seg, py::handle text) {
   r.cps.resize(size_t(n));
   for (Py_ssize_t i = 0; i < n; ++i) r.cps[size_t(i)] = PyUnicode_READ(kind, data, i);
   seg.segment(r, spans);
-  py::list out(spans.size());
-  for (size_t i = 0; i < spans.size(); ++i)
-    PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), str_slice(text, spans[i].begin, spans[i].end).release().ptr());
-  return out;
+  return word_list(spans.data(), spans.size(), [&](Span w) { return str_slice(text, w.begin, w.end); });
 }
 
 }  // namespace
@@ -176,10 +177,9 @@ void bind_segment(py::module_& m) {
             py::list out(n);
             auto emit = [&](size_t i) {
               GcPause pause;  // the GIL is held throughout an emit (see GcPause)
-              const SpanStore::Words& w = items[i];
-              py::list words(w.count);
-              for (size_t k = 0; k < w.count; ++k)
-                PyList_SET_ITEM(words.ptr(), Py_ssize_t(k), args[i].unit_slice(w.spans[k].begin, w.spans[k].end).release().ptr());
+              const TextArg& t = args[i];
+              py::list words = word_list(items[i].spans, items[i].count,
+                                         [&](Span w) { return t.unit_slice(w.begin, w.end); });
               PyList_SET_ITEM(out.ptr(), Py_ssize_t(i), words.release().ptr());
             };
             auto work = [&](size_t i, size_t t) { items[i] = segment_item(seg, args[i], i, stores[t]); };

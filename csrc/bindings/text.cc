@@ -64,51 +64,34 @@ size_t thread_count(size_t requested, size_t n) {
 
 namespace {
 
-// The int objects of token ids, each made once: ids repeat, and lists sharing one object per
-// id, instead of holding one per token (each freed again with its list), made encode_batch
-// 8-10% faster on one thread. The ints come from `shared` (the Python tokenizer's list of its
-// ids, made once, so that encoding line by line gains too) or are made once per call; the
-// latter only for many tokens: the table spans the ids seen (32,000 entries for a 32k
-// vocabulary), as much to clear as making a thousand ints.
-class IntCache {
+// The int objects of token ids: lent by `shared` when the caller has one (the Python
+// tokenizer makes its ids' ints once, a list whose item k is the int k), so that a list holds
+// references to them instead of an int per token, freed again with the list (encode_batch
+// 8-10% faster on one thread, line by line 3-7%); made afresh otherwise.
+class IdInts {
  public:
-  IntCache(size_t tokens, PyObject* shared)
-      : on_(tokens >= 4096),
-        shared_(shared && PyList_CheckExact(shared) ? shared : nullptr),
+  explicit IdInts(PyObject* shared)
+      : shared_(shared && PyList_CheckExact(shared) ? shared : nullptr),
         shared_size_(shared_ ? size_t(PyList_GET_SIZE(shared_)) : 0) {}
-  IntCache(const IntCache&) = delete;
-  IntCache& operator=(const IntCache&) = delete;
-  ~IntCache() {
-    for (PyObject* o : ints_) Py_XDECREF(o);
-  }
   // A new reference to the int id.
-  PyObject* get(uint32_t id) {
+  PyObject* get(uint32_t id) const {
     if (id < shared_size_) {
       PyObject* v = PyList_GET_ITEM(shared_, Py_ssize_t(id));
       Py_INCREF(v);
       return v;
     }
-    if (!on_) {
-      PyObject* v = PyLong_FromUnsignedLong(id);
-      if (!v) throw py::error_already_set();
-      return v;
-    }
-    if (id >= ints_.size()) ints_.resize(size_t(id) + 1, nullptr);
-    PyObject*& v = ints_[id];
-    if (!v && !(v = PyLong_FromUnsignedLong(id))) throw py::error_already_set();
-    Py_INCREF(v);
+    PyObject* v = PyLong_FromUnsignedLong(id);
+    if (!v) throw py::error_already_set();
     return v;
   }
 
  private:
-  bool on_;
   PyObject* shared_;  // a list whose item k is the int k, or null
   size_t shared_size_;
-  std::vector<PyObject*> ints_;  // by id; null where not made yet
 };
 
 // A new reference to a list of the ints of ids[0..n).
-PyObject* new_id_list(const uint32_t* ids, size_t n, IntCache& ints) {
+PyObject* new_id_list(const uint32_t* ids, size_t n, const IdInts& ints) {
   PyObject* list = PyList_New(Py_ssize_t(n));
   if (!list) throw py::error_already_set();
   py::list owned = py::reinterpret_steal<py::list>(list);  // freed if an int cannot be made
@@ -119,15 +102,15 @@ PyObject* new_id_list(const uint32_t* ids, size_t n, IntCache& ints) {
 }  // namespace
 
 py::list id_list(const uint32_t* ids, size_t n, py::handle shared_ints) {
-  IntCache ints(n, shared_ints.ptr());
+  IdInts ints(shared_ints.ptr());
   return py::reinterpret_steal<py::list>(new_id_list(ids, n, ints));
 }
 
 py::list id_lists(const std::vector<IdRuns>& runs, py::handle shared_ints) {
   GcPause pause;
-  size_t n = 0, tokens = 0;
-  for (const IdRuns& r : runs) n += r.lengths.size(), tokens += r.ids.size();
-  IntCache ints(tokens, shared_ints.ptr());
+  size_t n = 0;
+  for (const IdRuns& r : runs) n += r.lengths.size();
+  IdInts ints(shared_ints.ptr());
   py::list out(n);
   size_t i = 0;
   for (const IdRuns& r : runs) {
