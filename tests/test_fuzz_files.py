@@ -126,6 +126,13 @@ def seg_fields(payload: bytes, base: int = 0) -> list[tuple[int, str, str]]:
             f.scalar("<Q", f"{name} table capacity")
             f.array(8, f"{name} table bitmap")
             f.array(slot, f"{name} table slots")
+    f.scalar("<f", "bigram weight")
+    _, words = f.array(4, "bigram word counts")
+    f.array(4, "bigram follower counts")
+    if words:
+        f.scalar("<Q", "bigram table capacity")
+        f.array(8, "bigram table bitmap")
+        f.array(8, "bigram table slots")  # 4-byte fingerprint + count
     assert f.at == len(payload)
     return f.fields
 
@@ -429,14 +436,30 @@ def test_shipped_models(tmp_path, name):
 
 def test_older_perceptron_format_asks_for_retraining(tmp_path, tiny):
     """A perceptron model of format version 2 (16-bit weights, another hash) cannot be read as
-    version 3: the loader says to retrain rather than misreading its tables."""
+    version 3 or 4: the loader says to retrain rather than misreading its tables."""
     data = tiny["perceptron.zseg"]
     magic, version = HEADER.unpack_from(data)[:2]
-    assert version == 3
+    assert version == 4
     old = tmp_path / "old.zseg"
     old.write_bytes(frame(magic, data[HEADER.size:], 2))
     with pytest.raises(FormatError, match="format version 2 .*retrain it with zhtok train-seg"):
         zhtok.Segmenter(model=old)
+
+
+def test_version_3_models_load_without_bigrams(tmp_path):
+    """A model of format version 3 (before word bigrams) still loads, and segments as the same
+    model saved without bigrams does."""
+    (tmp_path / "seg.txt").write_text(SEG_CORPUS, encoding="utf-8")
+    plain = tmp_path / "plain.zseg"
+    zhtok.train_segmenter([tmp_path / "seg.txt"], plain, epochs=2, folds=2, min_feature_count=1, bigram_weight=0)
+    data = plain.read_bytes()
+    magic, version = HEADER.unpack_from(data)[:2]
+    empty_bigrams = struct.pack("<fQQ", 0.0, 0, 0)  # weight, no word counts, no followers
+    assert version == 4 and data.endswith(empty_bigrams)
+    old = tmp_path / "v3.zseg"
+    old.write_bytes(frame(magic, data[HEADER.size : -len(empty_bigrams)], 3))
+    texts = [line.replace(" ", "") for line in SEG_CORPUS.splitlines()] + ["南京市长江大桥于1968年建成"]
+    assert [zhtok.Segmenter(model=old).cut(t) for t in texts] == [zhtok.Segmenter(model=plain).cut(t) for t in texts]
 
 
 def test_model_paths_that_are_not_files(tmp_path, tiny):

@@ -238,6 +238,39 @@ def test_nbest(seg):
     assert ["南京", "市长", "江", "大桥"] in [w for w, _ in best]
 
 
+def _breaks(words: list[str]) -> set[int]:
+    ends, at = set(), 0
+    for w in words:
+        at += len(w)
+        ends.add(at)
+    return ends
+
+
+@pytest.mark.parametrize("case", ["在这些企业中|国+有企业占多数", "北京大学+生|前+来应聘", "有些人|生+来就聪明"])
+def test_word_bigrams_settle_crossing_words(seg, case):
+    """Where dictionary words cross, the training text's word bigrams weigh in: the scorer
+    alone (nbest's first reading) takes 中国/有, 生前/来 and 人生/来 in these ambiguity cases
+    (| = a word boundary, + = none)."""
+    text, need, bar = "", set(), set()
+    for c in case:
+        if c in "|+":
+            (need if c == "|" else bar).add(len(text))
+        else:
+            text += c
+    words = seg.cut(text)
+    assert need <= _breaks(words) and not bar & _breaks(words), words
+    alone = seg.nbest(text, 1)[0][0]
+    assert not (need <= _breaks(alone) and not bar & _breaks(alone)), alone
+    assert seg.cut_batch([text], threads=2) == [words]
+    # The ambiguity report's chosen readings are cut's words.
+    starts = {b - len(w): w for b, w in zip(sorted(_breaks(words)), words)}
+    for amb in seg.ambiguities(text):
+        chosen, at = amb.alternatives[0][0], amb.start
+        for w in chosen:
+            assert starts.get(at) == w
+            at += len(w)
+
+
 def test_nbest_short_text(seg):
     assert seg.nbest("好", 5) == [(["好"], pytest.approx(seg.nbest("好", 1)[0][1]))]
     assert seg.nbest("", 3) == [([], 0.0)]

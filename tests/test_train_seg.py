@@ -2,7 +2,7 @@
 import pytest
 
 import zhtok
-from zhtok.errors import FormatError, ZhtokIOError
+from zhtok.errors import FormatError, InputError, ZhtokIOError
 
 
 @pytest.fixture()
@@ -104,3 +104,18 @@ def test_missing_model(tmp_path):
 def test_shipped_model_trained_from_pku(seg):
     assert seg.model.info.startswith("perceptron") and "19297 sentences" in seg.model.info
     assert seg.model.num_words > 50000
+
+
+def test_bigram_weight(tmp_path, corpus):
+    """bigram_weight=0 leaves the scorer alone: cut gives the best-scoring reading (nbest's
+    first) everywhere; a weight that is not a number >= 0 is refused."""
+    plain = tmp_path / "plain.zseg"
+    zhtok.train_segmenter([corpus], plain, epochs=2, folds=2, min_feature_count=1, bigram_weight=0)
+    seg = zhtok.Segmenter(plain)
+    for text in ("我们喜欢自然语言处理", "自然语言处理很有趣", "南京市长江大桥"):
+        assert seg.cut(text) == seg.nbest(text, 1)[0][0]
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(InputError, match="bigram weight"):
+            zhtok.train_segmenter([corpus], tmp_path / "bad.zseg", epochs=1, folds=2, bigram_weight=bad)
+    assert not (tmp_path / "bad.zseg").exists()
+

@@ -51,7 +51,8 @@ def cmd_train_seg(args: argparse.Namespace) -> int:
     options = {}
     if args.type == "perceptron":
         options = dict(epochs=args.epochs, dev=args.dev or [], on_epoch=_print_epoch(args.epochs),
-                       folds=args.folds, min_feature_count=args.min_feature_count)
+                       folds=args.folds, min_feature_count=args.min_feature_count,
+                       bigram_weight=args.bigram_weight)
     stats = train_segmenter(args.inputs, args.output, kind=args.type, on_error=args.on_error,
                             unlabeled=args.unlabeled or [], min_unlabeled_count=args.min_unlabeled_count,
                             exclude=args.exclude or [], threads=args.threads, **options)
@@ -260,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="jackknife folds for the dictionary features (default 20)")
     t.add_argument("--min-feature-count", type=int, default=2,
                    help="drop character-pair features seen fewer times (smaller model)")
+    t.add_argument("--bigram-weight", type=float, default=10.0,
+                   help="where dictionary words cross, weight of the training text's word bigrams "
+                        "against the model's score (default 10; 0 = no bigrams)")
     t.add_argument("--unlabeled", nargs="+", action="extend", metavar="RAW",
                    help="raw text of your domain (.txt/.jsonl, plain, .gz or .zst, globs): the trained model "
                         "segments it and adds the frequent new words to its dictionary")

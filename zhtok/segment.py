@@ -42,7 +42,9 @@ class Segmenter(_core.Segmenter):
 
     Methods from the core: ``cut(text)``, ``cut_batch(texts, threads=0)`` (0 = all cores,
     results in input order), ``tokenize(text)`` -> (word, start, end) in character offsets,
-    ``nbest(text, k)`` -> k best (words, score), ``add_word(word, freq=None)``,
+    ``nbest(text, k)`` -> the k best (words, score) by the model's score alone (where
+    dictionary words cross, ``cut`` also weighs the training text's word bigrams, so its
+    reading can be another than nbest's first), ``add_word(word, freq=None)``,
     ``del_word(word)``, ``load_user_dict(path)``. ``text`` may be str or UTF-8 bytes; invalid
     UTF-8 raises :class:`zhtok.errors.InputError` naming the byte offset unless
     ``errors="replace"``.
@@ -99,6 +101,7 @@ def train_segmenter(
     on_epoch: "Callable[[dict], None] | None" = None,
     folds: int = 20,
     min_feature_count: int = 2,
+    bigram_weight: float = 10.0,
     unlabeled: Iterable[str | os.PathLike] = (),
     min_unlabeled_count: int = 5,
     exclude: Iterable[str | os.PathLike] = (),
@@ -111,7 +114,10 @@ def train_segmenter(
     passes, calling ``on_epoch`` with each epoch's figures (with dev precision, recall and F1
     when ``dev`` gold files are given). Its dictionary features for a sentence use only words
     seen in the other ``folds`` folds of the corpus, so it learns how far to trust a dictionary;
-    features seen fewer than ``min_feature_count`` times are dropped. ``kind="unigram"`` counts words for the dictionary model.
+    features seen fewer than ``min_feature_count`` times are dropped. Where dictionary words
+    cross (南京/市长 against 南京市/长江), the reading with the best model score plus
+    ``bigram_weight`` times its log-probability under the training text's word bigrams wins
+    (0: no bigrams, the score alone). ``kind="unigram"`` counts words for the dictionary model.
     A malformed line (empty, whitespace only, invalid UTF-8) is skipped and reported, or with
     ``on_error="fail"`` raises FormatError naming file and line. Returns what was read:
     sentences, words and the bad lines skipped as (path, line, reason).
@@ -128,7 +134,7 @@ def train_segmenter(
     elif kind == "perceptron":
         stats = _core.train_perceptron(
             paths, os.fspath(output), epochs, [os.fspath(p) for p in dev], on_error, on_epoch,
-            folds, min_feature_count,
+            folds, min_feature_count, bigram_weight,
         )
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected 'perceptron' or 'unigram'")

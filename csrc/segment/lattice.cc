@@ -99,7 +99,10 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
 }
 
 void Lattice::add_edge(const Edge& e) {
-  edges.insert(edges.begin() + first_edge[e.start + 1], e);
+  size_t at = first_edge[e.start + 1];
+  if (e.source != EdgeSource::Free)  // before the free words of its start
+    while (at > first_edge[e.start] && edges[at - 1].source == EdgeSource::Free) --at;
+  edges.insert(edges.begin() + at, e);
   has_user_edges |= e.source == EdgeSource::User;
   for (size_t i = e.start + 1; i <= n; ++i) ++first_edge[i];
 }

@@ -31,7 +31,8 @@ struct Edge {
 // Edges over runes [0, n) of a chunk, grouped by start position.
 struct Lattice {
   size_t n = 0;
-  std::vector<Edge> edges;             // sorted by start
+  std::vector<Edge> edges;             // sorted by start; from each start, user and dictionary
+                                       // words first, then free words
   std::vector<uint32_t> first_edge;    // edges from i: [first_edge[i], first_edge[i + 1])
   std::vector<uint8_t> boundary_ok;    // boundary_ok[i]: a word may start or end before rune i
   std::vector<uint8_t> punct;          // build's: rune i is phrase punctuation that free words stop at

@@ -9,8 +9,8 @@ namespace zhtok::segment {
 namespace {
 constexpr char kMagic[8] = {'Z', 'H', 'T', 'O', 'K', 'S', 'E', 'G'};
 // 2: hashed features grouped by character pair and triple; 3: their weights in 8 bits, their
-// slots and fingerprints from one hash.
-constexpr uint32_t kVersion = 3;
+// slots and fingerprints from one hash; 4: word bigrams after the scorer.
+constexpr uint32_t kVersion = 4;
 }  // namespace
 
 std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
@@ -40,9 +40,11 @@ std::shared_ptr<const SegModel> SegModel::load_bytes(std::string_view bytes, con
       break;
     default: r.fail("unknown scorer kind " + std::to_string(static_cast<uint32_t>(kind)));
   }
+  WordBigrams bigrams;
+  if (mf.version >= 4) bigrams = WordBigrams::load(r, dict.num_words());
   if (!r.at_end()) r.fail("unexpected bytes after the model");
   return std::make_shared<SegModel>(std::move(dict), std::move(scorer), std::move(info),
-                                    normalizer);
+                                    normalizer, std::move(bigrams));
 }
 
 std::shared_ptr<const SegModel> SegModel::with_words(const std::vector<std::u32string>& words,
@@ -58,7 +60,8 @@ std::shared_ptr<const SegModel> SegModel::with_words(const std::vector<std::u32s
     added.push_back(counts[i]);
   }
   // The dictionary's own words are unique, so a word build() finds twice was listed twice here.
-  return std::make_shared<SegModel>(DictTrie::build(all), scorer_->with_more_words(added), info, normalizer_);
+  return std::make_shared<SegModel>(DictTrie::build(all), scorer_->with_more_words(added), info,
+                                    normalizer_, bigrams_.with_num_words(all.size()));
 }
 
 void SegModel::save(const std::string& path) const { write_file_atomic(path, to_bytes()); }
@@ -70,6 +73,7 @@ std::vector<char> SegModel::to_bytes() const {
   w.put<uint32_t>(static_cast<uint32_t>(normalizer_));
   dict_.save(w);
   scorer_->save(w);
+  bigrams_.save(w);
   return frame_model(kMagic, kVersion, w.bytes());
 }
 

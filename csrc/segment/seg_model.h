@@ -10,15 +10,16 @@
 #include "normalize/normalizer.h"
 #include "segment/dict_trie.h"
 #include "segment/scorer.h"
+#include "segment/word_bigrams.h"
 
 namespace zhtok::segment {
 
 class SegModel {
  public:
   SegModel(DictTrie dict, std::unique_ptr<Scorer> scorer, std::string info,
-           normalize::Normalizer normalizer)
+           normalize::Normalizer normalizer, WordBigrams bigrams = {})
       : dict_(std::move(dict)), scorer_(std::move(scorer)), info_(std::move(info)),
-        normalizer_(normalizer) {}
+        normalizer_(normalizer), bigrams_(std::move(bigrams)) {}
 
   // Throws Io or Format errors naming path for a missing, wrong, truncated or corrupted file.
   static std::shared_ptr<const SegModel> load(const std::string& path);
@@ -36,6 +37,8 @@ class SegModel {
 
   const DictTrie& dict() const { return dict_; }
   const Scorer& scorer() const { return *scorer_; }
+  // Word bigrams of the training text, for crossing readings (empty: the scorer alone decides).
+  const WordBigrams& bigrams() const { return bigrams_; }
   // Free-form description stored in the file: how the model was trained.
   const std::string& info() const { return info_; }
   // Applied to text before dictionary lookups and features (the words were normalized too).
@@ -46,6 +49,7 @@ class SegModel {
   std::unique_ptr<Scorer> scorer_;
   std::string info_;
   normalize::Normalizer normalizer_;
+  WordBigrams bigrams_;
 };
 
 }  // namespace zhtok::segment

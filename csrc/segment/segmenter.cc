@@ -6,7 +6,6 @@
 #include "common/error.h"
 #include "common/scratch.h"
 #include "io/line_reader.h"
-#include "segment/ambiguity.h"
 
 namespace zhtok::segment {
 namespace {
@@ -81,6 +80,7 @@ void Segmenter::search(const Runes& text, Workspace& ws, OnSpace&& on_space,
       forward_best(ws.lat, ws.paths);
       std::vector<int32_t>& path = ws.path;
       best_path(ws.lat, ws.paths, path);
+      resolve_crossings(ws.lat, ws.paths, path, model_->bigrams(), ws.crossings);
       size_t commit = e - s;
       if (e < j && !before_long_run) {
         // Keep words that end before the tail; the last of them starts the next window.

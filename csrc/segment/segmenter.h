@@ -12,25 +12,12 @@
 #include <vector>
 
 #include "common/utf8.h"
+#include "segment/ambiguity.h"
 #include "segment/lattice.h"
 #include "segment/seg_model.h"
 #include "segment/user_dict.h"
 
 namespace zhtok::segment {
-
-struct Span {
-  uint32_t begin, end;  // rune offsets in the text, end exclusive
-};
-
-struct Segmentation {
-  std::vector<Span> words;
-  double score;
-};
-
-struct Ambiguity {
-  uint32_t begin, end;                     // rune offsets of the ambiguous span
-  std::vector<Segmentation> alternatives;  // of the span only, best (= the chosen one) first
-};
 
 class Segmenter {
  public:
@@ -65,6 +52,7 @@ class Segmenter {
     Lattice lat;
     PathScratch paths;
     std::vector<int32_t> path;  // the window's best path
+    AmbiguityScratch crossings;
   };
   void build_lattice(const Runes& text, size_t begin, size_t end, Workspace& ws) const;
   // Calls on_space(begin, end) for each whitespace run and each run of letters and digits too

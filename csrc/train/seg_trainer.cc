@@ -250,7 +250,7 @@ size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFea
 // The model from averaged weights; hashed features whose weights never moved are left out.
 std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFeatures& tf,
                                      const Weights& cw, const Weights& ew, double step,
-                                     std::string info) {
+                                     std::string info, const WordBigrams& bigrams) {
   std::vector<float> char_w = cw.averaged(step), edge_w = ew.averaged(step);
   const size_t base = tf.layout.hashed_base();
   std::vector<std::pair<uint64_t, uint32_t>> order;  // (key, old hashed index)
@@ -278,7 +278,18 @@ std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFe
   info += ", " + std::to_string(kept) + " hashed features";
   auto scorer = std::make_unique<PerceptronScorer>(tf.index, std::move(hashed), scale,
                                                    std::move(char_w), std::move(edge_w), d.counts);
-  return std::make_shared<SegModel>(d.trie, std::move(scorer), std::move(info), kNormalizer);
+  return std::make_shared<SegModel>(d.trie, std::move(scorer), std::move(info), kNormalizer, bigrams);
+}
+
+WordBigrams build_bigrams(const Corpus& c, const FoldedDictionary& d, float weight) {
+  if (weight <= 0) return {};
+  std::vector<std::vector<int32_t>> sentences(c.size());
+  for (size_t s = 0; s < c.size(); ++s)
+    for (auto [b, e] : c.gold(s)) {
+      auto at = c.cps.begin() + c.begin[s];
+      sentences[s].push_back(d.trie.find(std::u32string(at + b, at + e)));
+    }
+  return WordBigrams::build(sentences, d.words.size(), weight);
 }
 
 // Word precision, recall and F1 of model on gold sentences, segmented as users would.
@@ -313,6 +324,8 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   if (paths.empty()) throw_input("no training files given");
   if (opt.epochs < 1) throw_input("epochs must be at least 1");
   if (opt.folds < 2) throw_input("folds must be at least 2");
+  if (!(opt.bigram_weight >= 0) || !std::isfinite(opt.bigram_weight))
+    throw_input("the bigram weight must be a number >= 0");
   SegTrainReport report;
   // 1. Read the corpus; build the dictionary and the features of every rune.
   Corpus train = read_corpus(paths, opt.on_bad, report.stats);
@@ -321,6 +334,7 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   FoldedDictionary dict = build_dictionary(train, static_cast<size_t>(opt.folds));
   report.dictionary_words = dict.words.size();
   TrainingFeatures tf = extract_features(train, dict, opt.min_feature_count);
+  const WordBigrams bigrams = build_bigrams(train, dict, opt.bigram_weight);
   report.features = tf.num_rows();
 
   // 2. Epochs over the sentences in a fixed shuffled order (the same input gives the same model).
@@ -346,7 +360,7 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
                        std::to_string(dict.words.size()) + " distinct, " + std::to_string(epoch) +
                        " epochs";
     if (dev.size() > 0 || epoch == opt.epochs) {
-      auto model = make_model(dict, tf, cw, ew, step, info);
+      auto model = make_model(dict, tf, cw, ew, step, info, bigrams);
       if (dev.size() > 0) evaluate(model, dev, er);
       if (epoch == opt.epochs) model->save(output);
     }

@@ -25,6 +25,9 @@ struct SegTrainOptions {
   // learns how much to trust the dictionary on words it has not seen (jackknifing).
   int folds = 20;
   uint32_t min_feature_count = 2;  // features seen fewer times are dropped (smaller model)
+  // Where dictionary words cross, readings are chosen by the model's score plus this many times
+  // their log-probability under the training text's word bigrams (0: no bigrams in the model).
+  float bigram_weight = 10.f;
   std::vector<std::string> dev_paths;
   io::OnBadLine on_bad = io::OnBadLine::Skip;
   std::function<void(const EpochReport&)> on_epoch;  // called after each epoch
