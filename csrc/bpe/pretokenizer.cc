@@ -119,7 +119,7 @@ void Pretokenizer::pieces(std::string_view text, Scratch& s, std::vector<Piece>&
     bool cut = false;
     if (kind_ == PretokenizerKind::Segment)
       for (uint32_t k = b; k < e && !cut; ++k) cut = needs_cutting(r.cps[k]);
-    out.push_back({r.offs[b], r.offs[e], b, e, cut});
+    out.emplace_back(r.offs[b], r.offs[e], b, e, cut);
   }
 }
 

@@ -40,6 +40,10 @@ class Pretokenizer {
 
   // A regex piece of text, marked if it must be cut into words.
   struct Piece {
+    Piece() = default;
+    // Built in place by emplace_back (see segment::Edge: a pushed temporary stalled the copy).
+    Piece(uint32_t begin_, uint32_t end_, uint32_t rune_begin_, uint32_t rune_end_, bool cut_)
+        : begin(begin_), end(end_), rune_begin(rune_begin_), rune_end(rune_end_), cut(cut_) {}
     uint32_t begin, end;            // byte offsets
     uint32_t rune_begin, rune_end;  // the same in runes of scratch.runes
     bool cut;

@@ -59,7 +59,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     size_t from = edges.size();
     user.for_each_prefix(cps + i, n - i, [&](size_t len_, float freq) {
       if (boundary_ok[i + len_]) {
-        edges.push_back({uint32_t(i), uint32_t(i + len_), 0.f, -1, freq, EdgeSource::User});
+        edges.emplace_back(uint32_t(i), uint32_t(i + len_), 0.f, -1, freq, EdgeSource::User);
         has_user_edges = true;
       }
     });
@@ -72,7 +72,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     dict.for_each_prefix(cps + i, n - i, [&](size_t len_, int32_t wid) {
       size_t end = i + len_;
       if (boundary_ok[end] && !user.is_deleted(wid) && !has_user_edge(end))
-        edges.push_back({uint32_t(i), uint32_t(end), 0.f, wid, -1.f, EdgeSource::Dict});
+        edges.emplace_back(uint32_t(i), uint32_t(end), 0.f, wid, -1.f, EdgeSource::Dict);
     });
     // Ends already taken from i, as a bit mask of end - i (a word of 64+ runes is rare: scan).
     uint64_t taken = 0;
@@ -92,7 +92,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
       ++end;
       while (end < n && !boundary_ok[end]) ++end;
       if (!is_taken(end))
-        edges.push_back({uint32_t(i), uint32_t(end), 0.f, -1, -1.f, EdgeSource::Free});
+        edges.emplace_back(uint32_t(i), uint32_t(end), 0.f, -1, -1.f, EdgeSource::Free);
     }
   }
   first_edge[n] = static_cast<uint32_t>(edges.size());
