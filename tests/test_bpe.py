@@ -78,6 +78,53 @@ def test_one_counter_fed_from_several_python_threads(corpus):
     assert shared.train(400, [], 1, "regex", None).merges == serial.train(400, [], 1, "regex", None).merges
 
 
+def _reference_training(texts: list[str], num_merges: int) -> list[tuple[int, int]]:
+    """Plain BPE training: recount every pair after each merge; the most frequent pair wins,
+    the smaller (first id, second id) on ties; all its occurrences merge left to right."""
+    words: dict[tuple[int, ...], int] = {}
+    for text in texts:
+        for piece in _core.regex_split(text):
+            key = tuple(piece.encode())
+            words[key] = words.get(key, 0) + 1
+    merges: list[tuple[int, int]] = []
+    while len(merges) < num_merges:
+        pairs: dict[tuple[int, int], int] = {}
+        for w, c in words.items():
+            for pair in zip(w, w[1:]):
+                pairs[pair] = pairs.get(pair, 0) + c
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        new_id = 256 + len(merges)
+        merges.append(best)
+        merged: dict[tuple[int, ...], int] = {}
+        for w, c in words.items():
+            out, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
+                    out.append(new_id)
+                    i += 2
+                else:
+                    out.append(w[i])
+                    i += 1
+            merged[tuple(out)] = merged.get(tuple(out), 0) + c
+        words = merged
+    return merges
+
+
+@given(st.lists(st.text(alphabet="aab中中 ", max_size=30), min_size=1, max_size=12))
+def test_training_equals_plain_bpe(texts):
+    """The trainer updates pair counts only around each merge's occurrences (runs such as
+    aaaa and abab included) and gives plain BPE's merges, in plain BPE's order."""
+    from zhtok.bpe import new_counter
+
+    counter = new_counter("regex")[0]
+    counter.add(texts, 1)
+    counter.finish(1)
+    merges = counter.train(256 + 40, [], 1, "regex", None).merges
+    assert [tuple(m) for m in merges] == _reference_training(texts, 40)
+
+
 def test_small_corpus_stops_when_pairs_run_out(corpus):
     tok = train_tokenizer([corpus], 5000, min_frequency=1)[0]
     assert 400 < tok.vocab_size < 5000 and tok.eod_id == tok.vocab_size - 1

@@ -163,20 +163,37 @@ struct Word {
   uint64_t count;
 };
 
-// Applies merge (a, b) -> id to every occurrence in w, left to right.
-bool merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id) {
+// Applies merge (a, b) -> id to every occurrence in w, left to right, and reports the pair
+// counts that change through on_pair(pair, delta in occurrences): only the pairs beside each
+// occurrence, so a merge costs in proportion to its occurrences, not to the words' lengths
+// (a regex pre-token of Chinese is a whole clause: subtracting and re-adding every pair of such
+// words made regex training as slow as HF's). Processed left to right in the merged sequence,
+// so "x a b a b y" gives (x,a) -1, (x,id) +1, (b,a) -1, (id,a) +1 then (id,a) -1, (id,id) +1,
+// (b,y) -1, (id,y) +1: exactly the pairs after minus the pairs before, less (a,b) itself.
+template <typename OnPair>
+bool merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id, OnPair&& on_pair) {
+  std::vector<uint32_t>& s = w.syms;
+  const size_t n = s.size();
   bool changed = false;
   size_t out = 0;
-  for (size_t i = 0; i < w.syms.size(); ++i) {
-    if (i + 1 < w.syms.size() && w.syms[i] == a && w.syms[i + 1] == b) {
-      w.syms[out++] = id;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 1 < n && s[i] == a && s[i + 1] == b) {
+      if (out > 0) {
+        on_pair(pair_key(s[out - 1], a), -1);
+        on_pair(pair_key(s[out - 1], id), +1);
+      }
+      if (i + 2 < n) {
+        on_pair(pair_key(b, s[i + 2]), -1);
+        on_pair(pair_key(id, s[i + 2]), +1);
+      }
+      s[out++] = id;
       ++i;
       changed = true;
     } else {
-      w.syms[out++] = w.syms[i];
+      s[out++] = s[i];
     }
   }
-  w.syms.resize(out);
+  s.resize(out);
   return changed;
 }
 
@@ -217,6 +234,7 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
   std::vector<bpe::Merge> merges;
   std::vector<uint32_t> token_len(256, 1);  // bytes per id
   std::vector<uint32_t> stamp(words.size(), UINT32_MAX);
+  std::vector<uint64_t> fresh;  // pairs holding the new id
   while (merges.size() < opt.num_merges && !heap.empty()) {
     auto [c, k] = heap.top();
     heap.pop();
@@ -236,24 +254,29 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
     merges.push_back({a, b});
     std::vector<uint32_t> holders = std::move(where[k]);
     where.erase(k);
+    fresh.clear();
     for (uint32_t wi : holders) {
       if (stamp[wi] == merges.size()) continue;  // listed twice
       stamp[wi] = uint32_t(merges.size());
       Word& w = words[wi];
-      std::vector<uint32_t> before = w.syms;
-      if (!merge_word(w, a, b, id)) continue;
-      int64_t wc = int64_t(w.count);
-      for (size_t i = 0; i + 1 < before.size(); ++i) pair_count[pair_key(before[i], before[i + 1])] -= wc;
-      for (size_t i = 0; i + 1 < w.syms.size(); ++i) {
-        uint64_t nk = pair_key(w.syms[i], w.syms[i + 1]);
-        pair_count[nk] += wc;
-        if (w.syms[i] == id || w.syms[i + 1] == id) where[nk].push_back(wi);
-      }
-      for (size_t i = 0; i + 1 < w.syms.size(); ++i)
-        if (w.syms[i] == id || w.syms[i + 1] == id) {
-          uint64_t nk = pair_key(w.syms[i], w.syms[i + 1]);
-          heap.push({pair_count[nk], nk});
+      const int64_t wc = int64_t(w.count);
+      merge_word(w, a, b, id, [&](uint64_t pk, int delta) {
+        if (pk == k) return;  // the merged pair goes away whole below
+        pair_count[pk] += delta * wc;
+        if (delta > 0) {  // a pair holding id: new with this merge
+          auto& holders_of = where[pk];
+          if (holders_of.empty() || holders_of.back() != wi) holders_of.push_back(wi);
+          fresh.push_back(pk);
         }
+      });
+    }
+    // Each new pair enters the heap once, with its count after the whole merge; pairs that
+    // lost occurrences keep their old entries, requeued with the right count when popped.
+    std::sort(fresh.begin(), fresh.end());
+    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+    for (uint64_t nk : fresh) {
+      int64_t nc = pair_count[nk];
+      if (nc > 0) heap.push({nc, nk});
     }
     pair_count.erase(k);
     if (opt.progress && merges.size() % 500 == 0) opt.progress(merges.size());
