@@ -158,6 +158,53 @@ namespace {
 
 inline uint64_t pair_key(uint32_t a, uint32_t b) { return uint64_t(a) << 32 | b; }
 
+// Pair counts in one flat table (open addressing, linear probing), written here because
+// std::unordered_map spent a quarter of the merge time in its node allocations and pointer
+// chasing. Nothing is ever erased: a merged pair's count is set to 0 (it cannot occur again).
+class PairCounts {
+ public:
+  PairCounts() { rehash(1 << 16); }
+  int64_t& operator[](uint64_t key) {
+    if ((size_ + 1) * 2 > keys_.size()) rehash(keys_.size() * 2);
+    size_t i = slot(key);
+    while (keys_[i] != key && keys_[i] != kEmpty) i = (i + 1) & mask_;
+    if (keys_[i] == kEmpty) keys_[i] = key, values_[i] = 0, ++size_;
+    return values_[i];
+  }
+  int64_t get(uint64_t key) const {
+    for (size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (keys_[i] == key) return values_[i];
+      if (keys_[i] == kEmpty) return 0;
+    }
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (size_t i = 0; i < keys_.size(); ++i)
+      if (keys_[i] != kEmpty) f(keys_[i], values_[i]);
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t(0);  // no pair: symbol ids are below 2^32 - 1
+  size_t slot(uint64_t key) const {
+    key ^= key >> 29;
+    key *= 0xBF58476D1CE4E5B9ULL;
+    return size_t(key ^ (key >> 32)) & mask_;
+  }
+  void rehash(size_t capacity) {
+    std::vector<uint64_t> keys(capacity, kEmpty);
+    std::vector<int64_t> values(capacity, 0);
+    keys.swap(keys_);
+    values.swap(values_);
+    mask_ = capacity - 1;
+    size_ = 0;
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] != kEmpty) (*this)[keys[i]] = values[i];
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<int64_t> values_;
+  size_t mask_ = 0, size_ = 0;
+};
+
 struct Word {
   std::vector<uint32_t> syms;
   uint64_t count;
@@ -212,7 +259,7 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
   }
 
   // 2. Pair counts and, per pair, the words that hold it (may hold stale entries).
-  std::unordered_map<uint64_t, int64_t> pair_count;
+  PairCounts pair_count;
   std::unordered_map<uint64_t, std::vector<uint32_t>> where;
   for (uint32_t wi = 0; wi < words.size(); ++wi) {
     const auto& s = words[wi].syms;
@@ -228,18 +275,20 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
     return x.first != y.first ? x.first < y.first : x.second > y.second;
   };
   std::priority_queue<Entry, std::vector<Entry>, decltype(less)> heap(less);
-  for (auto& [k, c] : pair_count) heap.push({c, k});
+  pair_count.for_each([&](uint64_t k, int64_t c) { heap.push({c, k}); });
 
   // 3. Merge the most frequent pair; update the counts of only the words that hold it.
   std::vector<bpe::Merge> merges;
   std::vector<uint32_t> token_len(256, 1);  // bytes per id
   std::vector<uint32_t> stamp(words.size(), UINT32_MAX);
   std::vector<uint64_t> fresh;  // pairs holding the new id
+  // A new pair is (id, y) or (x, id): listed in fresh once, marked by y or x (no sort).
+  std::vector<uint32_t> listed_after(256 + opt.num_merges + 1, UINT32_MAX),
+      listed_before(256 + opt.num_merges + 1, UINT32_MAX);
   while (merges.size() < opt.num_merges && !heap.empty()) {
     auto [c, k] = heap.top();
     heap.pop();
-    auto it = pair_count.find(k);
-    int64_t current = it == pair_count.end() ? 0 : it->second;
+    int64_t current = pair_count.get(k);
     if (current != c) {  // stale entry: requeue with the current count
       if (current > 0) heap.push({current, k});
       continue;
@@ -247,7 +296,7 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
     if (c < int64_t(opt.min_frequency) || c <= 0) break;
     uint32_t a = uint32_t(k >> 32), b = uint32_t(k), id = uint32_t(256 + merges.size());
     if (token_len[a] + token_len[b] > bpe::kMaxTokenBytes) {  // never merged: drop the pair
-      pair_count.erase(k);
+      pair_count[k] = 0;
       continue;
     }
     token_len.push_back(token_len[a] + token_len[b]);
@@ -255,7 +304,16 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
     std::vector<uint32_t> holders = std::move(where[k]);
     where.erase(k);
     fresh.clear();
-    for (uint32_t wi : holders) {
+    for (size_t j = 0; j < holders.size(); ++j) {
+      // Holders are scattered over millions of words: fetch a few ahead (the word, then its
+      // symbols) so that their cache misses overlap (half the merge time was spent waiting on
+      // the first symbol of each word).
+      if (j + 16 < holders.size()) {
+        __builtin_prefetch(&words[holders[j + 16]]);
+        __builtin_prefetch(&stamp[holders[j + 16]]);
+      }
+      if (j + 8 < holders.size()) __builtin_prefetch(words[holders[j + 8]].syms.data());
+      const uint32_t wi = holders[j];
       if (stamp[wi] == merges.size()) continue;  // listed twice
       stamp[wi] = uint32_t(merges.size());
       Word& w = words[wi];
@@ -266,19 +324,19 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
         if (delta > 0) {  // a pair holding id: new with this merge
           auto& holders_of = where[pk];
           if (holders_of.empty() || holders_of.back() != wi) holders_of.push_back(wi);
-          fresh.push_back(pk);
+          uint32_t x = uint32_t(pk >> 32), y = uint32_t(pk);
+          uint32_t& mark = x == id ? listed_after[y] : listed_before[x];
+          if (mark != id) mark = id, fresh.push_back(pk);
         }
       });
     }
     // Each new pair enters the heap once, with its count after the whole merge; pairs that
     // lost occurrences keep their old entries, requeued with the right count when popped.
-    std::sort(fresh.begin(), fresh.end());
-    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
     for (uint64_t nk : fresh) {
       int64_t nc = pair_count[nk];
       if (nc > 0) heap.push({nc, nk});
     }
-    pair_count.erase(k);
+    pair_count[k] = 0;
     if (opt.progress && merges.size() % 500 == 0) opt.progress(merges.size());
   }
   if (opt.progress) opt.progress(merges.size());
