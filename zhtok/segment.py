@@ -61,7 +61,10 @@ class Segmenter(_core.Segmenter):
 
         Reported: readings whose dictionary words cross the chosen words (overlapping
         ambiguity, such as 南京/市长/江大桥 against 南京市/长江大桥), and readings whose
-        score is within ``margin`` of the best (combinational ambiguity)."""
+        score is within ``margin`` of the best (combinational ambiguity). Each span's first
+        alternative is the reading ``cut`` chose, the others follow by the model's score; where
+        the training text's word bigrams decided, the chosen reading can score lower than
+        another (中/国有 in 企业中国有企业)."""
         if max_alternatives < 2:
             raise ValueError("max_alternatives must be at least 2")
         return [
