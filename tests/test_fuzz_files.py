@@ -550,7 +550,9 @@ def model_with(data: bytes, field: str, value: bytes) -> bytes:
     payload = bytearray(data[HEADER.size:])
     off = {name: off for off, _, name in seg_fields(bytes(payload))}[field]
     payload[off:off + len(value)] = value
-    return frame(SEG_MAGIC, bytes(payload))
+    # The file's own format version: a model framed as an older one is refused before the
+    # patched field is read, and the test would pass without testing it.
+    return frame(SEG_MAGIC, bytes(payload), HEADER.unpack_from(data)[1])
 
 
 USE_MODEL = """
@@ -574,6 +576,14 @@ def test_finding1_huge_weight_scale(tmp_path, tiny):
     path.write_bytes(model_with(tiny["perceptron.zseg"], "weight scale", struct.pack("<f", 3.0e38)))
     rc, out, reports = run_isolated(tmp_path, USE_MODEL, str(path))
     assert rc == 0 and not reports, out[-3000:] + reports[:6000]
+
+
+def test_bad_word_bigram_table_is_named(tmp_path, tiny):
+    """A corrupt bigram table is a FormatError that says which table, with file and offset."""
+    path = tmp_path / "bad_bigrams.zseg"
+    path.write_bytes(model_with(tiny["perceptron.zseg"], "bigram table capacity", struct.pack("<Q", 24)))
+    with pytest.raises(FormatError, match=r"bad_bigrams.zseg: word bigram table has an invalid shape \(at byte offset \d+"):
+        zhtok.Segmenter(model=path)
 
 
 def test_finding2_empty_array_in_a_model_file(tmp_path):

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/binary_io.h"
@@ -78,27 +79,28 @@ class FingerprintTable {
     w.put_vec(full);
   }
   // check(value) throws through r for a value that could do harm later (an index out of
-  // range, a non-finite weight), so lookups need no checks.
+  // range, a non-finite weight), so lookups need no checks. what names the table in errors.
   template <typename Check>
-  static FingerprintTable load(ByteReader& r, Check&& check) {
+  static FingerprintTable load(ByteReader& r, Check&& check, const char* what = "feature table") {
     FingerprintTable t;
+    const std::string name = what;
     uint64_t cap = r.get<uint64_t>();
-    if (cap < 16 || (cap & (cap - 1)) || cap > (uint64_t(1) << 40)) r.fail("feature table has an invalid shape");
+    if (cap < 16 || (cap & (cap - 1)) || cap > (uint64_t(1) << 40)) r.fail(name + " has an invalid shape");
     auto used = r.get_vec<uint64_t>();
-    if (used.size() != (cap + 63) / 64) r.fail("feature table bitmap does not match its capacity");
+    if (used.size() != (cap + 63) / 64) r.fail(name + " bitmap does not match its capacity");
     auto full = r.get_vec<Slot>();
-    if (full.size() * 2 > cap) r.fail("feature table is more than half full");
+    if (full.size() * 2 > cap) r.fail(name + " is more than half full");
     t.slots_.assign(size_t(cap), Slot{kEmpty, V{}});
     size_t next = 0;
     for (size_t i = 0; i < cap; ++i) {
       if (!(used[i / 64] >> (i % 64) & 1)) continue;
-      if (next == full.size()) r.fail("feature table bitmap marks more slots than it holds");
+      if (next == full.size()) r.fail(name + " bitmap marks more slots than it holds");
       const Slot& sl = full[next++];
-      if (sl.fp == kEmpty) r.fail("feature table holds an empty slot as used");
+      if (sl.fp == kEmpty) r.fail(name + " holds an empty slot as used");
       check(sl.value);
       t.slots_[i] = sl;
     }
-    if (next != full.size()) r.fail("feature table holds more slots than its bitmap marks");
+    if (next != full.size()) r.fail(name + " holds more slots than its bitmap marks");
     t.size_ = full.size();
     t.mask_ = size_t(cap) - 1;
     return t;

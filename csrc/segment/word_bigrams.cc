@@ -78,7 +78,7 @@ WordBigrams WordBigrams::load(ByteReader& r, size_t num_words) {
     r.fail("word bigrams: tables do not match the dictionary");
   for (size_t i = 0; i < b.seen_.size(); ++i)
     if (b.followers_[i] > b.seen_[i]) r.fail("word bigrams: more followers than occurrences");
-  b.counts_ = FingerprintTable<uint32_t>::load(r, [](uint32_t) {});
+  b.counts_ = FingerprintTable<uint32_t>::load(r, [](uint32_t) {}, "word bigram table");
   for (uint32_t c : b.seen_) b.total_ += c;
   if (b.seen_[0] == 0) r.fail("word bigrams: no sentence starts");
   return b;
