@@ -117,7 +117,7 @@ void Tokenizer::save(const std::string& path) const {
 
 std::shared_ptr<const Tokenizer> Tokenizer::load(const std::string& path) {
   ModelFile mf = read_model_file(path, kMagic, kVersion);
-  ByteReader r(mf.payload.data(), mf.payload.size(), path, kModelHeaderSize);
+  ByteReader r(mf.payload, mf.payload_size, path, kModelHeaderSize);
   auto kind = static_cast<PretokenizerKind>(r.get<uint32_t>());
   if (kind != PretokenizerKind::Regex && kind != PretokenizerKind::Segment)
     r.fail("unknown pre-tokenizer " + std::to_string(static_cast<uint32_t>(kind)));
@@ -126,7 +126,7 @@ std::shared_ptr<const Tokenizer> Tokenizer::load(const std::string& path) {
   if (n_special > (1u << 20)) r.fail("implausible number of special tokens");
   std::vector<std::string> specials;
   for (uint64_t i = 0; i < n_special; ++i) specials.push_back(r.get_str());
-  std::string seg_bytes = r.get_str();
+  std::string_view seg_bytes = r.get_str_view();  // loaded from the file's bytes, not a copy
   if (!r.at_end()) r.fail("unexpected bytes after the tokenizer");
   std::shared_ptr<const segment::SegModel> seg;
   if (kind == PretokenizerKind::Segment) {

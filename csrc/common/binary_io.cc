@@ -84,7 +84,8 @@ ModelFile unframe_model(const char* data, size_t n, const std::string& path, con
                            " payload bytes, file has " + std::to_string(n - kModelHeaderSize));
   if (fnv1a64(data + kModelHeaderSize, size) != sum)
     throw_format(path, "checksum mismatch: the file is corrupted");
-  mf.payload.assign(data + kModelHeaderSize, data + n);
+  mf.payload = data + kModelHeaderSize;
+  mf.payload_size = size;
   return mf;
 }
 

@@ -67,10 +67,12 @@ class ByteReader {
     pos_ += count * sizeof(T);
     return v;
   }
-  std::string get_str() {
+  std::string get_str() { return std::string(get_str_view()); }
+  // The same without a copy: valid as long as the reader's bytes.
+  std::string_view get_str_view() {
     uint64_t len = get<uint64_t>();
     if (len > n_ - pos_) fail("string of " + std::to_string(len) + " bytes does not fit in the file");
-    std::string s(p_ + pos_, len);
+    std::string_view s(p_ + pos_, len);
     pos_ += len;
     return s;
   }
@@ -89,9 +91,14 @@ class ByteReader {
   size_t base_;
 };
 
+// A verified model file. The payload is not copied: it points into the bytes given to
+// unframe_model (which must outlive it) or into `owned` (read_model_file's), so loading a
+// model holds its file once, not two or three times over (10 MB files, loaded by each process).
 struct ModelFile {
   uint32_t version = 0;  // format version of the payload
-  std::vector<char> payload;
+  const char* payload = nullptr;
+  size_t payload_size = 0;
+  std::vector<char> owned;  // the whole file, when read_model_file read it
 };
 
 // Header + payload, as a model file holds them.
@@ -113,7 +120,9 @@ inline void write_model_file(const std::string& path, const char magic[8], uint3
 inline ModelFile read_model_file(const std::string& path, const char magic[8],
                                  uint32_t max_version) {
   std::vector<char> data = read_file(path);
-  return unframe_model(data.data(), data.size(), path, magic, max_version);
+  ModelFile mf = unframe_model(data.data(), data.size(), path, magic, max_version);
+  mf.owned = std::move(data);  // a moved vector keeps its buffer: payload stays valid
+  return mf;
 }
 
 constexpr size_t kModelHeaderSize = 8 + 4 + 4 + 8 + 8;

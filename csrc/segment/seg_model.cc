@@ -20,7 +20,7 @@ std::shared_ptr<const SegModel> SegModel::load(const std::string& path) {
 
 std::shared_ptr<const SegModel> SegModel::load_bytes(std::string_view bytes, const std::string& path) {
   ModelFile mf = unframe_model(bytes.data(), bytes.size(), path, kMagic, kVersion);
-  ByteReader r(mf.payload.data(), mf.payload.size(), path, kModelHeaderSize);
+  ByteReader r(mf.payload, mf.payload_size, path, kModelHeaderSize);
   auto kind = static_cast<ScorerKind>(r.get<uint32_t>());
   std::string info = r.get_str();
   auto normalizer = static_cast<normalize::Normalizer>(r.get<uint32_t>());

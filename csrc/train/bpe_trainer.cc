@@ -140,7 +140,7 @@ std::vector<char> PretokenCounter::serialize() const {
 
 void PretokenCounter::merge(const char* data, size_t size, const std::string& name) {
   ModelFile mf = unframe_model(data, size, name, kCountsMagic, kCountsVersion);
-  ByteReader r(mf.payload.data(), mf.payload.size(), name, kModelHeaderSize);
+  ByteReader r(mf.payload, mf.payload_size, name, kModelHeaderSize);
   if (r.get<uint8_t>() != uint8_t(pre_->kind()))
     r.fail("pre-token counts of the other pre-tokenizer (segment and regex counts do not mix)");
   uint64_t total = r.get<uint64_t>();
