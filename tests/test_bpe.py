@@ -78,6 +78,19 @@ def test_one_counter_fed_from_several_python_threads(corpus):
     assert shared.train(400, [], 1, "regex", None).merges == serial.train(400, [], 1, "regex", None).merges
 
 
+def _apply_merge(symbols, pair: tuple[int, int], new_id: int) -> list[int]:
+    """symbols with every occurrence of pair, left to right, replaced by new_id."""
+    out, i = [], 0
+    while i < len(symbols):
+        if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
+
+
 def _reference_training(texts: list[str], num_merges: int) -> list[tuple[int, int]]:
     """Plain BPE training: recount every pair after each merge; the most frequent pair wins,
     the smaller (first id, second id) on ties; all its occurrences merge left to right."""
@@ -95,19 +108,11 @@ def _reference_training(texts: list[str], num_merges: int) -> list[tuple[int, in
         if not pairs:
             break
         best = min(pairs, key=lambda p: (-pairs[p], p))
-        new_id = 256 + len(merges)
         merges.append(best)
         merged: dict[tuple[int, ...], int] = {}
         for w, c in words.items():
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
-                    out.append(new_id)
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            merged[tuple(out)] = merged.get(tuple(out), 0) + c
+            out = tuple(_apply_merge(w, best, 255 + len(merges)))
+            merged[out] = merged.get(out, 0) + c
         words = merged
     return merges
 
@@ -224,15 +229,7 @@ def test_encoding_equals_plain_bpe_under_any_merges(data):
         if pair in merges:
             continue
         merges.append(pair)
-        new, out, k = 255 + len(merges), [], 0
-        while k < len(sym):  # apply the merge everywhere, as training does
-            if k + 1 < len(sym) and (sym[k], sym[k + 1]) == pair:
-                out.append(new)
-                k += 2
-            else:
-                out.append(sym[k])
-                k += 1
-        sym = out
+        sym = _apply_merge(sym, pair, 255 + len(merges))  # everywhere, as training does
     tok = Tokenizer(_core.Tokenizer.from_merges(merges))
     for text in [train.decode(), data.draw(st.text(alphabet, max_size=60))]:
         expected = [i for piece in _core.regex_split(text) for i in _reference_bpe(merges, piece.encode())]

@@ -105,9 +105,12 @@ void for_each_span(const Lattice& lat, const std::vector<int32_t>& best, const A
     uint32_t begin = regions[r0].begin, end = regions[r0].end;
     size_t r1 = r0 + 1;
     while (r1 < regions.size() && regions[r1].begin < end) end = std::max(end, regions[r1++].end);
+    // The best path's words inside [begin, end): it is in order, so found from where it reaches
+    // begin (a scan of the whole path per span cost a long window's every span).
     std::vector<int32_t> best_in;
-    for (int32_t id : best)
-      if (lat.edges[id].start >= begin && lat.edges[id].end <= end) best_in.push_back(id);
+    auto from = std::partition_point(best.begin(), best.end(),
+                                     [&](int32_t id) { return lat.edges[id].start < begin; });
+    for (auto it = from; it != best.end() && lat.edges[*it].end <= end; ++it) best_in.push_back(*it);
     std::vector<std::vector<int32_t>> readings{best_in};
     for (size_t r = r0; r < r1; ++r) {
       std::vector<int32_t> ids = regions[r].edges;

@@ -218,10 +218,9 @@ struct Word {
 // so "x a b a b y" gives (x,a) -1, (x,id) +1, (b,a) -1, (id,a) +1 then (id,a) -1, (id,id) +1,
 // (b,y) -1, (id,y) +1: exactly the pairs after minus the pairs before, less (a,b) itself.
 template <typename OnPair>
-bool merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id, OnPair&& on_pair) {
+void merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id, OnPair&& on_pair) {
   std::vector<uint32_t>& s = w.syms;
   const size_t n = s.size();
-  bool changed = false;
   size_t out = 0;
   for (size_t i = 0; i < n; ++i) {
     if (i + 1 < n && s[i] == a && s[i + 1] == b) {
@@ -235,13 +234,11 @@ bool merge_word(Word& w, uint32_t a, uint32_t b, uint32_t id, OnPair&& on_pair) 
       }
       s[out++] = id;
       ++i;
-      changed = true;
     } else {
       s[out++] = s[i];
     }
   }
   s.resize(out);
-  return changed;
 }
 
 }  // namespace
@@ -333,7 +330,7 @@ std::vector<bpe::Merge> train_bpe(const StringCounter& counts, const BpeTrainOpt
     // Each new pair enters the heap once, with its count after the whole merge; pairs that
     // lost occurrences keep their old entries, requeued with the right count when popped.
     for (uint64_t nk : fresh) {
-      int64_t nc = pair_count[nk];
+      int64_t nc = pair_count.get(nk);
       if (nc > 0) heap.push({nc, nk});
     }
     pair_count[k] = 0;

@@ -87,6 +87,7 @@ struct FoldedDictionary {
   std::vector<std::u32string> words;
   std::vector<uint32_t> counts;   // by word id, whole corpus
   std::vector<uint32_t> outside;  // [fold * words + id]: count outside the fold
+  std::vector<std::vector<int32_t>> sentence_ids;  // the ids of each sentence's gold words
   size_t folds = 0, sentences = 0;
 
   size_t fold_of(size_t s) const { return s * folds / sentences; }
@@ -110,9 +111,11 @@ FoldedDictionary build_dictionary(const Corpus& c, size_t folds) {
   const size_t w = d.words.size();
   d.counts.assign(w, 0);
   std::vector<uint32_t> inside(folds * w, 0);
+  d.sentence_ids.resize(c.size());
   for (size_t s = 0; s < c.size(); ++s)
     for (auto span : c.gold(s)) {
       int32_t id = d.trie.find(word_at(s, span));
+      d.sentence_ids[s].push_back(id);
       ++d.counts[id];
       ++inside[d.fold_of(s) * w + id];
     }
@@ -281,15 +284,9 @@ std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFe
   return std::make_shared<SegModel>(d.trie, std::move(scorer), std::move(info), kNormalizer, bigrams);
 }
 
-WordBigrams build_bigrams(const Corpus& c, const FoldedDictionary& d, float weight) {
+WordBigrams build_bigrams(const FoldedDictionary& d, float weight) {
   if (weight <= 0) return {};
-  std::vector<std::vector<int32_t>> sentences(c.size());
-  for (size_t s = 0; s < c.size(); ++s)
-    for (auto [b, e] : c.gold(s)) {
-      auto at = c.cps.begin() + c.begin[s];
-      sentences[s].push_back(d.trie.find(std::u32string(at + b, at + e)));
-    }
-  return WordBigrams::build(sentences, d.words.size(), weight);
+  return WordBigrams::build(d.sentence_ids, d.words.size(), weight);
 }
 
 // Word precision, recall and F1 of model on gold sentences, segmented as users would.
@@ -334,7 +331,7 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   FoldedDictionary dict = build_dictionary(train, static_cast<size_t>(opt.folds));
   report.dictionary_words = dict.words.size();
   TrainingFeatures tf = extract_features(train, dict, opt.min_feature_count);
-  const WordBigrams bigrams = build_bigrams(train, dict, opt.bigram_weight);
+  const WordBigrams bigrams = build_bigrams(dict, opt.bigram_weight);
   report.features = tf.num_rows();
 
   // 2. Epochs over the sentences in a fixed shuffled order (the same input gives the same model).
