@@ -152,6 +152,28 @@ def test_segment_merges_stay_inside_words(seg_tok):
         assert any(piece in w for w in words)
 
 
+SPACED = "表格 | 中等 | 第 134 场 |  动态规划 | ，句号\n" * 60
+
+
+def _pieces(tok, text: str) -> list[str]:
+    return [tok.id_to_token(i).decode("utf-8") for i in tok.encode(text)]
+
+
+def test_a_space_before_chinese_stays_with_the_word(tmp_path):
+    """A space before a Chinese word goes with it, as before a Latin word (" Python"): a
+    segment tokenizer learns " 中等" as one token where it spent one on the space alone."""
+    corpus = tmp_path / "spaced.txt"
+    corpus.write_text(SPACED, encoding="utf-8")
+    tok = train_tokenizer([corpus], 300, min_frequency=2)[0]
+    assert tok.token_to_id(" 中等") is not None
+    assert _pieces(tok, " 中等") == [" 中等"]
+    assert tok.decode(tok.encode(SPACED)) == SPACED
+    # One space only (the regex gives a run's last space to the word); a mark stays a word of
+    # its own (with the space before it, as " ," in English).
+    assert _pieces(tok, "  动态规划")[0] == " "
+    assert tok.token_to_id("，句号") is None and _pieces(tok, " ，句号")[0] == " ，"
+
+
 @pytest.mark.parametrize("which", ["seg_tok", "regex_tok", "default_tok"])
 def test_round_trip_examples(request, which):
     tok = request.getfixturevalue(which)

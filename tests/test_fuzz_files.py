@@ -68,6 +68,29 @@ def frame(magic: bytes, payload: bytes, version: int = 1, csum: "int | None" = N
     return HEADER.pack(magic, version, 0, len(payload), csum) + payload
 
 
+def test_older_segment_tokenizer_files_keep_their_ids(tmp_path):
+    """A tokenizer file written before a space went with the Chinese word after it
+    (pre-tokenizer 2, "segment, space apart") keeps splitting it off: a file's ids never
+    change."""
+    new = Tokenizer.default()
+    new.save(tmp_path / "new.ztok")
+    data = (tmp_path / "new.ztok").read_bytes()
+    magic, version, _, _, _ = HEADER.unpack_from(data)
+    payload = bytearray(data[HEADER.size:])
+    assert magic == TOK_MAGIC and struct.unpack_from("<I", payload)[0] == 3
+    struct.pack_into("<I", payload, 0, 2)
+    (tmp_path / "old.ztok").write_bytes(frame(magic, bytes(payload), version))
+    old = Tokenizer.from_file(tmp_path / "old.ztok")
+    assert old.pretokenizer == "segment"
+
+    def pieces(tok, text):
+        return [tok.id_to_token(i).decode("utf-8") for i in tok.encode(text)]
+
+    text = "用 Python 处理 中等 数据"
+    assert pieces(new, text) == ["用", " Python", " 处理", " 中等", " 数据"]
+    assert pieces(old, text) == ["用", " Python", " ", "处理", " ", "中等", " ", "数据"]
+
+
 def test_checksum_matches_the_core(tmp_path):
     model = (ROOT / "vocab" / "pku.zseg").read_bytes()[:HEADER.size]
     assert HEADER.unpack(model)[0] == SEG_MAGIC

@@ -198,7 +198,7 @@ void bind_bpe(py::module_& m) {
                                return out;
                              })
       .def_property_readonly("pretokenizer", [](const Tokenizer& t) {
-        return t.pretokenizer().kind() == bpe::PretokenizerKind::Segment ? "segment" : "regex";
+        return bpe::is_segment(t.pretokenizer().kind()) ? "segment" : "regex";
       });
 
   m.attr("REGEX_PATTERN") = bpe::kRegexPattern;

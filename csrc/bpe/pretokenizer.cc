@@ -104,7 +104,7 @@ void regex_split(const char32_t* cps, size_t n, std::vector<ByteRange>& out) {
 
 Pretokenizer::Pretokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegModel> model)
     : kind_(kind), seg_model_(std::move(model)) {
-  if (kind_ == PretokenizerKind::Segment) {
+  if (is_segment(kind_)) {
     if (!seg_model_) throw_input("the segment pre-tokenizer needs a segmentation model");
     segmenter_ = std::make_unique<segment::Segmenter>(seg_model_);
   }
@@ -117,7 +117,7 @@ void Pretokenizer::pieces(std::string_view text, Scratch& s, std::vector<Piece>&
   regex_split(r.cps.data(), r.size(), s.pieces);
   for (auto [b, e] : s.pieces) {
     bool cut = false;
-    if (kind_ == PretokenizerKind::Segment)
+    if (is_segment(kind_))
       for (uint32_t k = b; k < e && !cut; ++k) cut = needs_cutting(r.cps[k]);
     out.emplace_back(r.offs[b], r.offs[e], b, e, cut);
   }
@@ -150,6 +150,8 @@ void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, 
     segmenter_->segment(s.piece, s.words);
     s.ends.clear();
     for (const segment::Span& w : s.words) s.ends.push_back(w.end);
+    if (kind_ == PretokenizerKind::Segment && s.ends.size() >= 2 && s.ends[0] == 1 && s.piece.cps[0] == ' ')
+      s.ends.erase(s.ends.begin());  // the space goes with the word after it
     if (use_cache) {
       if (s.cut_cache.size() > (1u << 18)) s.cut_cache.clear();  // bounded memory
       it = s.cut_cache.emplace(std::move(key), s.ends).first;

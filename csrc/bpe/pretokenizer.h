@@ -6,7 +6,10 @@
 //   |\s*[\r\n]+|\s+(?!\S)|\s+
 // Segment: the same, then every piece holding Han characters or non-ASCII punctuation is cut
 // into words by zhtok's segmenter (marks come out on their own), so no merge crosses a word
-// boundary.
+// boundary. A space that the regex put before the piece stays with its first word (" 中等"),
+// as it does before a Latin word (" Python"): split off, it cost a token of its own wherever
+// Chinese follows a space. Tokenizers trained before that keep their pre-tokenizer
+// (SegmentSpaceApart), so that their ids never change.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +25,11 @@
 
 namespace zhtok::bpe {
 
-enum class PretokenizerKind : uint32_t { Regex = 1, Segment = 2 };
+enum class PretokenizerKind : uint32_t { Regex = 1, SegmentSpaceApart = 2, Segment = 3 };
+
+inline bool is_segment(PretokenizerKind k) {
+  return k == PretokenizerKind::Segment || k == PretokenizerKind::SegmentSpaceApart;
+}
 
 extern const char* const kRegexPattern;  // the pattern above, for exports
 

@@ -110,7 +110,7 @@ void Tokenizer::save(const std::string& path) const {
   // The segmentation model travels inside the tokenizer: encoding must cut words exactly as
   // training did.
   std::vector<char> seg;
-  if (pre_.kind() == PretokenizerKind::Segment) seg = pre_.seg_model()->to_bytes();
+  if (is_segment(pre_.kind())) seg = pre_.seg_model()->to_bytes();
   w.put_str(std::string(seg.begin(), seg.end()));
   write_model_file(path, kMagic, kVersion, w.bytes());
 }
@@ -119,7 +119,7 @@ std::shared_ptr<const Tokenizer> Tokenizer::load(const std::string& path) {
   ModelFile mf = read_model_file(path, kMagic, kVersion);
   ByteReader r(mf.payload, mf.payload_size, path, kModelHeaderSize);
   auto kind = static_cast<PretokenizerKind>(r.get<uint32_t>());
-  if (kind != PretokenizerKind::Regex && kind != PretokenizerKind::Segment)
+  if (kind != PretokenizerKind::Regex && !is_segment(kind))
     r.fail("unknown pre-tokenizer " + std::to_string(static_cast<uint32_t>(kind)));
   auto merges = r.get_vec<Merge>();
   uint64_t n_special = r.get<uint64_t>();
@@ -129,7 +129,7 @@ std::shared_ptr<const Tokenizer> Tokenizer::load(const std::string& path) {
   std::string_view seg_bytes = r.get_str_view();  // loaded from the file's bytes, not a copy
   if (!r.at_end()) r.fail("unexpected bytes after the tokenizer");
   std::shared_ptr<const segment::SegModel> seg;
-  if (kind == PretokenizerKind::Segment) {
+  if (is_segment(kind)) {
     if (seg_bytes.empty()) r.fail("segment pre-tokenizer without a segmentation model");
     seg = segment::SegModel::load_bytes(seg_bytes, path + " (embedded segmentation model)");
   }

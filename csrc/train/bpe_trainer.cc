@@ -142,7 +142,8 @@ void PretokenCounter::merge(const char* data, size_t size, const std::string& na
   ModelFile mf = unframe_model(data, size, name, kCountsMagic, kCountsVersion);
   ByteReader r(mf.payload, mf.payload_size, name, kModelHeaderSize);
   if (r.get<uint8_t>() != uint8_t(pre_->kind()))
-    r.fail("pre-token counts of the other pre-tokenizer (segment and regex counts do not mix)");
+    r.fail("pre-token counts of another pre-tokenizer (segment and regex counts, or an older zhtok's "
+           "segment counts, do not mix)");
   uint64_t total = r.get<uint64_t>();
   StringCounter plain, han;  // all read before any is added
   get_counts(r, plain);
