@@ -1,4 +1,5 @@
 """Byte-level BPE: pre-tokenizers, training, encoding, files and exports."""
+import json
 import random
 
 import pytest
@@ -172,6 +173,18 @@ def test_a_space_before_chinese_stays_with_the_word(tmp_path):
     # its own (with the space before it, as " ," in English).
     assert _pieces(tok, "  动态规划")[0] == " "
     assert tok.token_to_id("，句号") is None and _pieces(tok, " ，句号")[0] == " ，"
+
+
+def test_line_breaks_after_a_mark_stay_with_it(tmp_path):
+    """Line breaks after a Chinese mark go with it ("。\\n"), as the regex keeps them after "."."""
+    corpus = tmp_path / "paragraphs.jsonl"
+    doc = {"text": "第一段。\n第二段！\r\n\n第三段“引文。”\n\n"}
+    corpus.write_text((json.dumps(doc, ensure_ascii=False) + "\n") * 50, encoding="utf-8")
+    tok = train_tokenizer([corpus], 300, min_frequency=2)[0]
+    pieces = _pieces(tok, "第一段。\n第二段！\r\n\n")
+    assert "。\n" in pieces and pieces[-1] == "！\r\n\n" and "\n" not in pieces
+    assert _pieces(tok, "引文。”\n\n")[-1] == "”\n\n"
+    assert tok.token_to_id("段。") is None
 
 
 @pytest.mark.parametrize("which", ["seg_tok", "regex_tok", "default_tok"])

@@ -41,6 +41,17 @@ size_t contraction(const char32_t* cps, size_t n, size_t i) {
   return 0;
 }
 
+// The space the regex put before a piece goes with its first word, and the line breaks it put
+// after one (after marks: "。\n") with its last word, as the regex alone keeps them: neither is
+// part of any word, and apart each costs a token. ends: the words' ends, in runes of piece.
+void keep_spacing_with_words(const std::vector<char32_t>& piece, std::vector<uint32_t>& ends) {
+  if (ends.size() >= 2 && ends[0] == 1 && piece[0] == ' ') ends.erase(ends.begin());
+  size_t breaks = piece.size();
+  while (breaks > 0 && (piece[breaks - 1] == '\n' || piece[breaks - 1] == '\r')) --breaks;
+  if (breaks == 0) return;
+  while (ends.size() >= 2 && ends[ends.size() - 2] >= breaks) ends.erase(ends.end() - 2);
+}
+
 }  // namespace
 
 bool is_letter(char32_t c) {
@@ -150,8 +161,7 @@ void Pretokenizer::cut_words(std::string_view text, const Runes& r, uint32_t b, 
     segmenter_->segment(s.piece, s.words);
     s.ends.clear();
     for (const segment::Span& w : s.words) s.ends.push_back(w.end);
-    if (kind_ == PretokenizerKind::Segment && s.ends.size() >= 2 && s.ends[0] == 1 && s.piece.cps[0] == ' ')
-      s.ends.erase(s.ends.begin());  // the space goes with the word after it
+    if (kind_ == PretokenizerKind::Segment) keep_spacing_with_words(s.piece.cps, s.ends);
     if (use_cache) {
       if (s.cut_cache.size() > (1u << 18)) s.cut_cache.clear();  // bounded memory
       it = s.cut_cache.emplace(std::move(key), s.ends).first;

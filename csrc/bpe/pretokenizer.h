@@ -7,9 +7,9 @@
 // Segment: the same, then every piece holding Han characters or non-ASCII punctuation is cut
 // into words by zhtok's segmenter (marks come out on their own), so no merge crosses a word
 // boundary. A space that the regex put before the piece stays with its first word (" 中等"),
-// as it does before a Latin word (" Python"): split off, it cost a token of its own wherever
-// Chinese follows a space. Tokenizers trained before that keep their pre-tokenizer
-// (SegmentSpaceApart), so that their ids never change.
+// as it does before a Latin word (" Python"), and line breaks after marks with the last mark
+// ("。\n"): split off, each cost a token of its own. Tokenizers trained before that keep their
+// pre-tokenizer (SegmentSpacingApart), so that their ids never change.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +25,10 @@
 
 namespace zhtok::bpe {
 
-enum class PretokenizerKind : uint32_t { Regex = 1, SegmentSpaceApart = 2, Segment = 3 };
+enum class PretokenizerKind : uint32_t { Regex = 1, SegmentSpacingApart = 2, Segment = 3 };
 
 inline bool is_segment(PretokenizerKind k) {
-  return k == PretokenizerKind::Segment || k == PretokenizerKind::SegmentSpaceApart;
+  return k == PretokenizerKind::Segment || k == PretokenizerKind::SegmentSpacingApart;
 }
 
 extern const char* const kRegexPattern;  // the pattern above, for exports
