@@ -28,6 +28,10 @@ interpreter) writing Megatron
 the whole process, from start to exit. Its input is every line of DATA/text/*.txt (the
 benchmark's lines with ``--quick``), so that start-up weighs as little as in a real job.
 
+Memory against input size: peak RSS of ``zhtok encode --workers 2`` (each zhtok tokenizer) on the
+first 100 MB of that jsonl and on the jsonl written over and over to 1 GB (1 and 10 MB with
+``--quick``), interleaved, medians; the target is no more for 1 GB than for 100 MB.
+
     python -m benchmarks.bench_encode --out bench-results [--quick] [--runs N]
 """
 
@@ -38,6 +42,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,7 +74,10 @@ E2E_WORKERS = (1, 2)
 # loading (0.3 s) were a fifth of a run. (The same lines written several times would not do:
 # piece caches would time repeats.)
 E2E_GLOB = "*.txt"
-HF_BATCH_BYTES = 4 << 20  # the HF pipeline's batches: the size zhtok encode uses
+# Memory against input size: peak RSS of ``zhtok encode --workers 2`` on the first 100 MB of the
+# end-to-end jsonl and on that jsonl written over and over to 1 GB (the target: no more).
+MEMORY_SIZES = (100_000_000, 1_000_000_000)
+QUICK_MEMORY_SIZES = (1_000_000, 10_000_000)
 SEGMENT_VS_TIKTOKEN_TARGET = 1.5
 REGEX_VS_TIKTOKEN_TARGET = 3.0
 E2E_VS_HF_TARGET = 3.0
@@ -99,6 +107,7 @@ def run(
     vocab_size: int = VOCAB_SIZE,
     input_bytes: int | None = None,
     train_bytes: int | None = None,
+    memory_sizes: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """Time every tool's encoders and the end-to-end pipelines; write encode.json and
     encode.md into ``out_dir`` and return the figures.
@@ -107,7 +116,9 @@ def run(
     regex tokenizer is trained once and cached under ``out_dir/encode_models/``; the
     sentencepiece model is ``spm_model``, else bench_vocab's under ``out_dir``, else trained
     on a subset.  ``input_bytes`` / ``train_bytes`` cut the input / training text to about
-    that many bytes (tests).  Tools that cannot be loaded are skipped (see "skipped").
+    that many bytes (tests).  ``memory_sizes``: the (small, large) jsonl bytes of the memory
+    comparison (default MEMORY_SIZES, QUICK_MEMORY_SIZES with ``quick``; it runs with the end
+    to end).  Tools that cannot be loaded are skipped (see "skipped").
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     tools = check_tools(tools, TOOLS, TOOLS, runs)
@@ -187,6 +198,9 @@ def run(
     if end_to_end:
         e2e_lines = lines if quick else load_lines(sorted((data_dir / "text").glob(E2E_GLOB)), input_bytes)
         results["end_to_end"] = _end_to_end(out_dir, e2e_lines, models, tools, runs, results["skipped"])
+        sizes = memory_sizes or (QUICK_MEMORY_SIZES if quick else MEMORY_SIZES)
+        results["memory"] = _memory_vs_input_size(out_dir, Path(results["end_to_end"]["input"]), models, tools,
+                                                  runs, sizes, results["skipped"])
 
     results["comparison"] = _compare(results)
     results["environment"] = _environment(versions, runs, quick)
@@ -501,16 +515,83 @@ def _end_to_end(
     return result
 
 
+def _memory_vs_input_size(
+    out_dir: Path, jsonl: Path, models: dict[str, str], tools: list[str], runs: int,
+    sizes: tuple[int, int], skipped: dict[str, str],
+) -> dict[str, Any]:
+    """Peak RSS of ``zhtok encode --workers 2`` (each zhtok tokenizer) on the first ``small``
+    bytes of jsonl (whole lines) and on jsonl written over and over until ``large`` bytes;
+    runs interleaved, medians. The inputs are removed afterwards."""
+    small_size, large_size = sizes
+    work = out_dir / "memory"
+    work.mkdir(parents=True, exist_ok=True)
+    small, large = work / "small.jsonl", work / "large.jsonl"
+    with jsonl.open("rb") as f:
+        head = f.read(small_size)
+    small.write_bytes(head[: head.rfind(b"\n") + 1])
+    with large.open("wb") as out:
+        while out.tell() < large_size:
+            with jsonl.open("rb") as f:
+                shutil.copyfileobj(f, out, 1 << 24)
+    inputs = {"small": small, "large": large}
+    result: dict[str, Any] = {"workers": 2, "inputs": {k: {"bytes": p.stat().st_size} for k, p in inputs.items()},
+                              "tools": {}}
+    try:
+        for tool in ("zhtok-segment", "zhtok-regex"):
+            if tool not in tools or tool not in models or tool in skipped:
+                continue
+            peaks: dict[str, list[float]] = {"small": [], "large": []}
+            seconds: dict[str, list[float]] = {"small": [], "large": []}
+            for run_index in range(runs):
+                for which in (("small", "large") if run_index % 2 == 0 else ("large", "small")):
+                    command = ["zhtok", "encode", str(inputs[which]), "--tokenizer", models[tool],
+                               "--output-prefix", str(work / f"{tool}_{which}"), "--workers", "2"]
+                    elapsed, _, peak = _timed_process(command, {}, work / "log.txt")
+                    peaks[which].append(peak)
+                    seconds[which].append(elapsed)
+            figures = {which: {"peak_rss_mb": statistics.median(peaks[which]), "peak_rss_mb_all": peaks[which],
+                               "seconds": statistics.median(seconds[which])} for which in inputs}
+            figures["large_vs_small"] = figures["large"]["peak_rss_mb"] / figures["small"]["peak_rss_mb"]
+            result["tools"][tool] = figures
+            log(f"memory, {tool}: {figures['small']['peak_rss_mb']:.1f} MB for {small.stat().st_size / 1e6:,.0f} MB, "
+                f"{figures['large']['peak_rss_mb']:.1f} MB for {large.stat().st_size / 1e6:,.0f} MB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+# The timed child: ``RSS_FILE zhtok ARGS...`` runs ``zhtok ARGS`` (``zhtok.cli.main``, what the
+# ``zhtok`` command runs), ``RSS_FILE hf-pipeline ARGS...`` benchmarks.hf_pipeline; then it writes
+# its peak RSS (MB) to RSS_FILE. It imports nothing else: importing this module (and
+# bench_vocab) took 56 ms, timed as if the pipeline's own start-up.
+_CHILD = """
+import sys
+rss_file, what, *args = sys.argv[1:]
+if what == "zhtok":
+    from zhtok.cli import main
+elif what == "hf-pipeline":
+    from benchmarks.hf_pipeline import main
+else:
+    raise SystemExit(f"unknown command {what!r}")
+code = main(args)
+if code == 0:
+    with open("/proc/self/status") as f:
+        peak = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(rss_file, "w") as f:
+        f.write(str(int(peak) / 1024))
+sys.exit(code)
+"""
+
+
 def _timed_process(command: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of a fresh interpreter running ``command``
-    through :func:`_child_main`, start to exit. (The child reads its own VmHWM at its end:
-    a forked child's ru_maxrss starts from the parent's size.)"""
+    through ``_CHILD``, start to exit. (The child reads its own VmHWM at its end: a forked
+    child's ru_maxrss starts from the parent's size.)"""
     full_env = os.environ.copy() | env
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), full_env.get("PYTHONPATH")]))
     rss_path = log_path.with_name("rss.txt")
     rss_path.unlink(missing_ok=True)
-    argv = [sys.executable, "-c", "import sys; from benchmarks.bench_encode import _child_main; "
-            "sys.exit(_child_main(sys.argv[1:]))", str(rss_path), *command]
+    argv = [sys.executable, "-c", _CHILD, str(rss_path), *command]
     with log_path.open("ab") as log:
         start = time.perf_counter()
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=full_env, cwd=REPO_ROOT)
@@ -521,58 +602,6 @@ def _timed_process(command: list[str], env: dict[str, str], log_path: Path) -> t
         tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
         raise RuntimeError(f"exit code {process.returncode}: {' | '.join(tail)}")
     return elapsed, usage.ru_utime + usage.ru_stime, float(rss_path.read_text())
-
-
-def _child_main(argv: Sequence[str]) -> int:
-    """``RSS_FILE zhtok ARGS...`` runs ``zhtok ARGS`` (``zhtok.cli.main``, what the ``zhtok``
-    command runs); ``RSS_FILE hf-pipeline ARGS...`` runs :func:`hf_pipeline_main`. Then writes
-    this process's peak RSS (MB) to RSS_FILE."""
-    rss_file, what, *args = argv
-    if what == "zhtok":
-        from zhtok.cli import main as zhtok_main
-
-        code = zhtok_main(list(args))
-    elif what == "hf-pipeline":
-        code = hf_pipeline_main(args)
-    else:
-        raise ValueError(f"unknown command {what!r}")
-    if code == 0:
-        Path(rss_file).write_text(str(bench_vocab._rss_mb("VmHWM")))
-    return code
-
-
-def hf_pipeline_main(argv: Sequence[str]) -> int:
-    """``IN.jsonl TOKENIZER_JSON PREFIX``: the HF side of the end-to-end comparison. Reads the
-    jsonl, encodes the "text" of each line with HF ``encode_batch`` in batches of ~4 MB of text
-    and writes PREFIX.bin/.idx (Megatron) through numpy and IndexedDatasetWriter."""
-    import numpy as np
-    from tokenizers import Tokenizer
-
-    from zhtok.megatron import IndexedDatasetWriter, dtype_for_vocab
-
-    source, tokenizer, prefix = argv
-    tok = Tokenizer.from_file(tokenizer)
-    dtype = dtype_for_vocab(tok.get_vocab_size(with_added_tokens=True))
-
-    def flush(batch: list[str], writer: IndexedDatasetWriter) -> None:
-        for encoding in tok.encode_batch(batch, add_special_tokens=False):
-            writer.add_document(np.asarray(encoding.ids, dtype=dtype))
-
-    with IndexedDatasetWriter(prefix, dtype) as writer, open(source, encoding="utf-8") as f:
-        batch: list[str] = []
-        size = 0
-        for line in f:
-            if not line.strip():
-                continue
-            text = json.loads(line)["text"]
-            batch.append(text)
-            size += len(text)
-            if size >= HF_BATCH_BYTES:
-                flush(batch, writer)
-                batch, size = [], 0
-        if batch:
-            flush(batch, writer)
-    return 0
 
 
 def _file_sha256(path: str) -> str | None:
@@ -618,11 +647,16 @@ def _compare(results: dict[str, Any]) -> dict[str, Any]:
             targets.append(_target(f"end to end: zhtok encode ({tool}) --workers 2 ≥ {E2E_VS_HF_TARGET}× the HF pipeline (2 threads)", w2 / hf2, E2E_VS_HF_TARGET))
         if w1 and w2:
             targets.append(_target(f"end to end: zhtok encode ({tool}) --workers 2 ≥ {E2E_SPEEDUP_TARGET}× --workers 1", w2 / w1, E2E_SPEEDUP_TARGET))
+    memory = results.get("memory", {})
+    sizes = {k: v["bytes"] / 1e6 for k, v in memory.get("inputs", {}).items()}
+    for tool, figures in memory.get("tools", {}).items():
+        targets.append(_target(f"memory: zhtok encode ({tool}) peak RSS for {sizes['large']:,.0f} MB ≤ for "
+                               f"{sizes['small']:,.0f} MB", figures["large_vs_small"], 1.0, at_most=True))
     return comparison
 
 
-def _target(name: str, value: float, limit: float) -> dict[str, Any]:
-    return {"target": name, "value": value, "limit": limit, "met": value >= limit}
+def _target(name: str, value: float, limit: float, at_most: bool = False) -> dict[str, Any]:
+    return {"target": name, "value": value, "limit": limit, "met": value <= limit if at_most else value >= limit}
 
 
 def _environment(versions: dict[str, str], runs: int, quick: bool) -> dict[str, Any]:
@@ -634,6 +668,25 @@ def _environment(versions: dict[str, str], runs: int, quick: bool) -> dict[str, 
         "sched_autogroup": bench_vocab.sched_autogroup(),
         "load_average_end": load_average(),
     }
+
+
+def memory_table(memory: dict[str, Any]) -> list[str]:
+    """The memory comparison (results["memory"]) as a sentence and a table, for encode.md and
+    the README."""
+    small, large = (memory["inputs"][k]["bytes"] / 1e6 for k in ("small", "large"))
+    lines = [
+        f"Peak RSS of the whole process, zhtok encode --workers {memory['workers']}, on the first {small:,.0f} MB "
+        f"of the end-to-end jsonl and on that jsonl written over and over to {large:,.0f} MB (the target: no "
+        "more); median (all runs).",
+        "",
+        f"| tokenizer | {small:,.0f} MB: peak RSS MB | {large:,.0f} MB: peak RSS MB | × |",
+        "|---|---:|---:|---:|",
+    ]
+    for tool, f in memory["tools"].items():
+        cells = [f"{f[k]['peak_rss_mb']:.1f} ({', '.join(f'{v:.1f}' for v in f[k]['peak_rss_mb_all'])})"
+                 for k in ("small", "large")]
+        lines.append(f"| {tool} | {cells[0]} | {cells[1]} | {f['large_vs_small']:.3f} |")
+    return lines
 
 
 def _markdown(results: dict[str, Any]) -> str:
@@ -697,10 +750,13 @@ def _markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {name} | {p['seconds']:.2f} | {p['mb_per_s']:.2f} | {p['cpu_seconds']:.2f} | {p['peak_rss_mb']:.0f} |")
         lines.append("")
         lines += [f"- {k}: {'identical' if v else 'DIFFERENT'}" for k, v in e2e.get("outputs_identical", {}).items()] + [""]
+    memory = results.get("memory", {})
+    if memory.get("tools"):
+        lines += ["## Memory against input size", "", *memory_table(memory), ""]
     targets = results["comparison"]["targets"]
     if targets:
         lines += ["## Targets", "", "| target | value | met |", "|---|---:|---|"]
-        lines += [f"| {t['target']} | {t['value']:.2f}× | {'yes' if t['met'] else 'no'} |" for t in targets]
+        lines += [f"| {t['target']} | {t['value']:.3f}× | {'yes' if t['met'] else 'no'} |" for t in targets]
         lines.append("")
     if results["skipped"]:
         lines += ["## Skipped", ""] + [f"- {tool}: {why}" for tool, why in results["skipped"].items()] + [""]

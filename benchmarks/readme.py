@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._util import REPO_ROOT, log
+from benchmarks.bench_encode import memory_table
 from benchmarks.plots import BENCHMARKS, chosen, encode_series, load_results, pipeline_series, seg_kind
 
 README = REPO_ROOT / "README.md"
@@ -341,6 +342,9 @@ def _encode(results: dict[str, Any]) -> list[str]:
         for name, points in pipelines.items():
             cells = [name] + [_with_ratio(points.get(w), hf.get(w), "HF") for w in workers]
             lines.append("| " + " | ".join(cells) + f" | {rss[name]:.0f} |")
+    memory = results.get("memory", {})
+    if memory.get("tools"):
+        lines += ["", *memory_table(memory)]
     return lines
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks import bench_encode
-from benchmarks.bench_encode import digest, hf_pipeline_main, load_lines, main, run
+from benchmarks.bench_encode import digest, load_lines, main, run
+from benchmarks.hf_pipeline import main as hf_pipeline_main
 
 WORDS = ["我们", "研究", "数组", "链表", "算法", "时间复杂度", "的", "是", "了", "Java", "HashMap", "O(n)", "return", "线程池"]
 
@@ -55,7 +56,7 @@ def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
     except ImportError:
         pass
     out = tmp_path / "out"
-    results = run(data, out, tools=tools, runs=2, vocab_size=300)
+    results = run(data, out, tools=tools, runs=2, vocab_size=300, memory_sizes=(20_000, 60_000))
     assert not results["skipped"], results["skipped"]
     encode = results["encode"]
     assert set(encode["zhtok-segment"]) == set(bench_encode.WORKERS[("zhtok-segment", None)])
@@ -80,8 +81,18 @@ def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
     tok = Tokenizer.default()
     assert len(ds) == e2e["lines"] == len(every) and ds[3].tolist() == tok.encode(every[3])
     assert sum(int(n) for n in ds.sequence_lengths) == sum(len(ids) for ids in tok.encode_batch(every))
+    memory = results["memory"]
+    assert set(memory["tools"]) == {"zhtok-segment", "zhtok-regex"}
+    assert memory["inputs"]["small"]["bytes"] <= 20_000 and memory["inputs"]["large"]["bytes"] >= 60_000
+    for figures in memory["tools"].values():
+        assert len(figures["small"]["peak_rss_mb_all"]) == len(figures["large"]["peak_rss_mb_all"]) == 2
+        assert figures["small"]["peak_rss_mb"] > 10 and figures["large_vs_small"] > 0
+    assert not (out / "memory").exists()  # the inputs are removed
+    memory_targets = [t for t in results["comparison"]["targets"] if t["target"].startswith("memory:")]
+    assert len(memory_targets) == 2 and all(t["met"] == (t["value"] <= 1.0) for t in memory_targets)
     markdown = (out / "encode.md").read_text(encoding="utf-8")
     assert "## Encoding" in markdown and "## End to end" in markdown and "by construction" in markdown
+    assert "## Memory against input size" in markdown
     # The cached regex tokenizer is reused by the next run.
     again = run(data, out, tools=["zhtok-regex"], runs=1, end_to_end=False, vocab_size=300)
     assert again["models"]["zhtok-regex"]["what"] == "cached"
@@ -91,7 +102,8 @@ def test_bench_encode_hf_and_pipeline(tmp_path: Path) -> None:
     pytest.importorskip("zhtok")
     pytest.importorskip("tokenizers")
     data = _tiny_data(tmp_path)
-    results = run(data, tmp_path / "out", tools=["zhtok-regex", "hf"], runs=1, vocab_size=300)
+    results = run(data, tmp_path / "out", tools=["zhtok-regex", "hf"], runs=1, vocab_size=300,
+                  memory_sizes=(5_000, 20_000))
     assert not results["skipped"], results["skipped"]
     assert set(results["encode"]["hf"]) == {"encode (line by line)", "encode_batch RAYON_NUM_THREADS=1",
                                             "encode_batch RAYON_NUM_THREADS=2"}
