@@ -71,6 +71,22 @@ def test_demo_runs_the_whole_pipeline_on_the_bundled_sample(tmp_path):
     assert (tmp_path / "sample_text_document.bin").exists() and (tmp_path / "sample.ztok").exists()
 
 
+def test_export_agreement_samples_every_input(tmp_path):
+    """The agreement train-vocab prints for a segment tokenizer's exports is taken over every
+    input file: English files sort first and agree always, which hid the Chinese ones."""
+    from zhtok.bpe import Tokenizer
+    from zhtok.cli import _export_agreement
+
+    (tmp_path / "en.txt").write_text("the quick brown fox\n" * 500, encoding="utf-8")
+    (tmp_path / "zh.txt").write_text("他从马上下来\n" * 500, encoding="utf-8")
+    tok = Tokenizer.default()
+    assert _export_agreement(tok, [str(tmp_path / "en.txt")], ["text"], sample=100) == (100, 100)
+    same, total = _export_agreement(tok, [str(tmp_path / "*.txt")], ["text"], sample=100)
+    assert total == 100 and same == 50  # 50 English documents alike, 50 Chinese ones not
+    regex_ids = Tokenizer(tok._core.with_regex_pretokenizer()).encode("他从马上下来")
+    assert tok.encode("他从马上下来") != regex_ids
+
+
 def test_train_vocab_then_encode(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("".join(f'{{"text": "第{i}行：南京市长江大桥 hello world"}}\n' for i in range(200))
@@ -80,7 +96,7 @@ def test_train_vocab_then_encode(tmp_path):
              "--export-hf", str(tmp_path / "hf"), "--export-tiktoken", str(tmp_path / "t.tiktoken")])
     assert r.returncode == 0, r.stderr
     err = r.stderr.decode()
-    assert f"{corpus}:201: invalid JSON" in err and "agrees with zhtok on" in err
+    assert f"{corpus}:201: invalid JSON" in err and "agree with zhtok on" in err
     assert (tmp_path / "hf" / "tokenizer.json").exists() and (tmp_path / "t.tiktoken").exists()
     r = run(["encode", str(corpus), "--tokenizer", str(tok), "--output-prefix", str(tmp_path / "o" / "c"),
              "--append-eod", "--workers", "2"])

@@ -107,27 +107,34 @@ def cmd_train_vocab(args: argparse.Namespace) -> int:
     print(f"{tok.vocab_size} tokens ({args.pretokenizer} pre-tokenizer) -> {args.output}", file=sys.stderr)
     if args.export_hf:
         print(f"wrote {tok.export_hf(args.export_hf)}", file=sys.stderr)
-        if args.pretokenizer == "segment":
-            print(f"note: tokenizer.json cannot express word segmentation; it agrees with zhtok on "
-                  f"{_hf_agreement(tok, args.inputs, args.json_key):.1%} of sample documents", file=sys.stderr)
     if args.export_tiktoken:
         tok.export_tiktoken(args.export_tiktoken)
         print(f"wrote {args.export_tiktoken}", file=sys.stderr)
+    if (args.export_hf or args.export_tiktoken) and args.pretokenizer == "segment":
+        same, total = _export_agreement(tok, args.inputs, args.json_key)
+        print(f"note: tokenizer.json and .tiktoken cannot express word segmentation (they split by the regex "
+              f"alone, with the same merges); they agree with zhtok on {same / max(total, 1):.1%} of "
+              f"{total:,} sample documents", file=sys.stderr)
     return 0
 
 
-def _hf_agreement(tok: Tokenizer, inputs, keys, sample: int = 2000) -> float:
-    """Share of sample documents that the exported files encode to zhtok's ids."""
-    from .corpus import CorpusReader
+def _export_agreement(tok: Tokenizer, inputs, keys, sample: int = 2000) -> tuple[int, int]:
+    """(documents encoded alike, documents) by tok and its exports (the regex pre-tokenizer with
+    the same merges), over the first documents of every input file, about sample in all: the
+    first documents of the inputs alone may all be of one kind (English files sort first)."""
+    from .corpus import CorpusReader, expand_inputs
 
     exported = Tokenizer(tok._core.with_regex_pretokenizer())
+    paths = expand_inputs(inputs)
+    per_file = max(1, sample // max(len(paths), 1))
     same = total = 0
-    for _, _, _, text in CorpusReader(inputs, keys):
-        same += tok.encode(text) == exported.encode(text)
-        total += 1
-        if total >= sample:
-            break
-    return same / max(total, 1)
+    for path in paths:
+        for n, (_, _, _, text) in enumerate(CorpusReader([path], keys)):
+            if n >= per_file:
+                break
+            same += tok.encode(text) == exported.encode(text)
+            total += 1
+    return same, total
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
