@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bench_vocab
+from benchmarks._rss import rss_mb
 from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, base_environment, environment_text, check_tools, comma_list, load_average, log
 from benchmarks.plots import make_plots
 
@@ -338,7 +339,7 @@ def _serve(tool: str, model: str, rayon: int | None, inputs: list[str], input_by
     except Exception as error:  # noqa: BLE001 - any failure means "skip this tool"
         conn.send(("error", f"cannot load {tool}: {type(error).__name__}: {error}"))
         return
-    conn.send(("ready", (bench_vocab._version(_package(tool)), bench_vocab._rss_mb("VmHWM"))))
+    conn.send(("ready", (bench_vocab._version(_package(tool)), rss_mb())))
     while True:
         request = conn.recv()
         try:
@@ -353,7 +354,7 @@ def _serve(tool: str, model: str, rayon: int | None, inputs: list[str], input_by
                 conn.send(("ok", (elapsed, cpu, digest(ids) if keep else None)))
                 ids = encode = None  # freed here, not inside the next timed pass
             elif request[0] == "stop":
-                conn.send(("ok", bench_vocab._rss_mb("VmHWM")))
+                conn.send(("ok", rss_mb()))
                 return
             else:
                 conn.send(("error", f"unknown request {request[0]!r}"))
@@ -526,17 +527,17 @@ def _memory_vs_input_size(
     work = out_dir / "memory"
     work.mkdir(parents=True, exist_ok=True)
     small, large = work / "small.jsonl", work / "large.jsonl"
-    with jsonl.open("rb") as f:
-        head = f.read(small_size)
-    small.write_bytes(head[: head.rfind(b"\n") + 1])
-    with large.open("wb") as out:
-        while out.tell() < large_size:
-            with jsonl.open("rb") as f:
-                shutil.copyfileobj(f, out, 1 << 24)
     inputs = {"small": small, "large": large}
-    result: dict[str, Any] = {"workers": 2, "inputs": {k: {"bytes": p.stat().st_size} for k, p in inputs.items()},
-                              "tools": {}}
     try:
+        with jsonl.open("rb") as f:
+            head = f.read(small_size)
+        small.write_bytes(head[: head.rfind(b"\n") + 1])
+        with large.open("wb") as out:
+            while out.tell() < large_size:
+                with jsonl.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 24)
+        result: dict[str, Any] = {"workers": 2, "tools": {},
+                                  "inputs": {k: {"bytes": p.stat().st_size} for k, p in inputs.items()}}
         for tool in ("zhtok-segment", "zhtok-regex"):
             if tool not in tools or tool not in models or tool in skipped:
                 continue
@@ -562,10 +563,11 @@ def _memory_vs_input_size(
 
 # The timed child: ``RSS_FILE zhtok ARGS...`` runs ``zhtok ARGS`` (``zhtok.cli.main``, what the
 # ``zhtok`` command runs), ``RSS_FILE hf-pipeline ARGS...`` benchmarks.hf_pipeline; then it writes
-# its peak RSS (MB) to RSS_FILE. It imports nothing else: importing this module (and
-# bench_vocab) took 56 ms, timed as if the pipeline's own start-up.
+# its peak RSS (MB) to RSS_FILE. It imports nothing else of the benchmarks: importing this module
+# (and bench_vocab) took 56 ms, timed as if the pipeline's own start-up.
 _CHILD = """
 import sys
+from benchmarks._rss import rss_mb
 rss_file, what, *args = sys.argv[1:]
 if what == "zhtok":
     from zhtok.cli import main
@@ -575,10 +577,8 @@ else:
     raise SystemExit(f"unknown command {what!r}")
 code = main(args)
 if code == 0:
-    with open("/proc/self/status") as f:
-        peak = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
     with open(rss_file, "w") as f:
-        f.write(str(int(peak) / 1024))
+        f.write(str(rss_mb()))
 sys.exit(code)
 """
 

@@ -28,7 +28,6 @@ import math
 import multiprocessing
 import os
 import re
-import resource
 import statistics
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from benchmarks._rss import rss_mb
 from benchmarks._util import DEFAULT_DATA_DIR, split_lines, Worker, base_environment, environment_text, check_tools, comma_list, load_average, log
 from benchmarks.ambiguity import evaluate
 from benchmarks.cws_score import score
@@ -497,7 +497,7 @@ def _serve(tool: str, model: str | None, conn: Connection) -> None:
     except Exception as error:  # noqa: BLE001 - any failure means "skip this tool"
         conn.send(("error", f"cannot load {tool}: {type(error).__name__}: {error}"))
         return
-    conn.send(("ready", (_version(tool), _peak_rss_mb())))
+    conn.send(("ready", (_version(tool), rss_mb())))
     while True:
         request = conn.recv()
         try:
@@ -531,7 +531,7 @@ def _serve(tool: str, model: str | None, conn: Connection) -> None:
                 shown = [f"{f.line_number}: {f.line} -> {'/'.join(f.words)}" for f in failures]
                 conn.send(("ok", (passed, total, shown)))
             elif request[0] == "stop":
-                conn.send(("ok", _peak_rss_mb()))
+                conn.send(("ok", rss_mb()))
                 return
             else:
                 conn.send(("error", f"unknown request {request[0]!r}"))
@@ -572,22 +572,6 @@ def _version(tool: str) -> str:
         return metadata.version(tool)
     except metadata.PackageNotFoundError:
         return str(getattr(sys.modules.get(tool), "__version__", "unknown"))
-
-
-def _peak_rss_mb() -> float:
-    """Peak RSS of this process.
-
-    On Linux getrusage's maxrss survives exec, so a spawned worker would report
-    the parent's size at fork if it is larger; VmHWM belongs to this image alone.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1 << 20) if sys.platform == "darwin" else peak / (1 << 10)  # bytes on macOS, KiB elsewhere
 
 
 def _environment(

@@ -49,6 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks._rss import rss_mb
 from benchmarks._util import DEFAULT_DATA_DIR, split_lines, base_environment, environment_text, check_tools, comma_list, load_average, log
 from benchmarks.plots import make_plots
 
@@ -321,7 +322,7 @@ def _train_child(
 
         pretokenizer = "regex" if tool == "zhtok-regex" else "segment"
         info["settings"] = f"train_tokenizer(vocab_size={vocab_size}, pretokenizer={pretokenizer!r}, threads={threads}), other options its defaults"
-        rss_before = _rss_mb("VmRSS")
+        rss_before = rss_mb("VmRSS")
         start, cpu = time.perf_counter(), _cpu_seconds()
         tok, stats = train_tokenizer(files, vocab_size, model, pretokenizer=pretokenizer, threads=threads)
         info["vocab_size"] = tok.vocab_size
@@ -348,7 +349,7 @@ def _train_child(
             special_tokens=[EOD], show_progress=False,
         )
         info["settings"] += f"; BpeTrainer(vocab_size={vocab_size}, 256-byte alphabet, [{EOD}]), RAYON_NUM_THREADS={threads}"
-        rss_before = _rss_mb("VmRSS")
+        rss_before = rss_mb("VmRSS")
         start, cpu = time.perf_counter(), _cpu_seconds()
         tok.train(files, trainer)
         tok.save(model)
@@ -368,7 +369,7 @@ def _train_child(
             "user_defined_symbols": [EOD],
         } | (SPM_LOSSLESS if tool == "sentencepiece-lossless" else {}) | spm_options
         info["settings"] = {k: v for k, v in options.items() if k != "input"}
-        rss_before = _rss_mb("VmRSS")
+        rss_before = rss_mb("VmRSS")
         start, cpu = time.perf_counter(), _cpu_seconds()
         spm.SentencePieceTrainer.train(**options)
         info["vocab_size"] = spm.SentencePieceProcessor(model_file=model).get_piece_size()
@@ -377,7 +378,7 @@ def _train_child(
     info["seconds"] = time.perf_counter() - start
     info["cpu_seconds"] = _cpu_seconds() - cpu
     info["rss_before_training_mb"] = rss_before
-    info["peak_rss_mb"] = _rss_mb("VmHWM")
+    info["peak_rss_mb"] = rss_mb("VmHWM")
     info["model"] = model
     info["version"] = _version(_package(tool))
     sys.stdout.flush()
@@ -762,18 +763,6 @@ def _pct(value: float | None) -> str:
 
 # --------------------------------------------------------------------------------------
 # small helpers
-
-
-def _rss_mb(field: str) -> float:
-    """VmHWM (peak) or VmRSS of this process in MB; getrusage where /proc is missing."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1 << 20) if sys.platform == "darwin" else peak / (1 << 10)
 
 
 def sched_autogroup() -> bool | None:
