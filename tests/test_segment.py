@@ -58,6 +58,26 @@ def test_urls_compounds_and_names_keep_their_punctuation(seg, text, word):
 
 
 @pytest.mark.parametrize(
+    "text, number",
+    [("莫斯科多云－5℃／－2℃", "－5"), ("莫斯科多云－5℃／－2℃", "－2"), ("北京多云-3℃", "-3"),
+     ("气温降到−12度", "−12"), ("上海 －１．２ －３．１", "－１．２")],
+)
+def test_a_signed_number_after_a_word_is_a_word(seg, text, number):
+    # Weather reports once came out as 莫斯科多云－5 and ℃／－2: free words ran into the sign.
+    assert number in seg.cut(text)
+
+
+def test_a_hyphen_after_letters_stays_in_the_code(seg):
+    assert "SG-210A" in seg.cut("型号SG-210A")
+
+
+@pytest.mark.parametrize("text", ["北京晴2℃／8℃", "和/或", "℃/℃"])
+def test_a_slash_beside_other_than_letters_and_digits_stands_alone(seg, text):
+    words = seg.cut(text)
+    assert all(len(w) == 1 for w in words if "/" in w or "／" in w), words
+
+
+@pytest.mark.parametrize(
     "text",
     ["", "\x00", "\u0301", "a\u0301\u0301b", "😀👍🏽", "𠀀𪜀𫝀𫠠𬺰𰀀", "\n\n", "  中 文  ", "\ud800", "x\udfffy",
      "家" * 5000, "中文" * 3000 + "abc" * 1000],

@@ -43,6 +43,7 @@ struct Lattice {
   std::vector<uint32_t> first_edge;    // edges from i: [first_edge[i], first_edge[i + 1])
   std::vector<uint8_t> boundary_ok;    // boundary_ok[i]: a word may start or end before rune i
   std::vector<uint8_t> punct;          // build's: rune i is phrase punctuation that free words stop at
+  std::vector<uint8_t> sign_starts;    // build's: rune i is a minus sign starting a number after a word
   bool has_user_edges = false;         // whether build or add_edge added any User edge
 
   // Builds the edges of cps[0..n): dictionary and user words that match at an allowed boundary,
