@@ -46,11 +46,12 @@ inline CharClass classify(char32_t c) {
 // True where a word boundary may not fall between two runes: inside a run of letters and digits
 // (iPhone15, GPT3, 2024), inside a run of whitespace, and before a combining mark. (Decimal
 // points need three runes of context: see Lattice::build.)
+inline bool is_alnum(CharClass k) { return k == CharClass::Alpha || k == CharClass::Digit; }
+
 inline bool glued(CharClass prev, CharClass cur) {
   if (cur == CharClass::Mark) return true;
   if (prev == CharClass::Space && cur == CharClass::Space) return true;
-  auto alnum = [](CharClass k) { return k == CharClass::Alpha || k == CharClass::Digit; };
-  return alnum(prev) && alnum(cur);
+  return is_alnum(prev) && is_alnum(cur);
 }
 
 }  // namespace zhtok

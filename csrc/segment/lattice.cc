@@ -18,8 +18,6 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // full-width Latin in traditional text) came out as "Data"选项卡 or 「ＤＨｏｔｅｌ. Periods,
 // colons, apostrophes, hyphens and slashes are not here: they sit inside URLs, times,
 // contractions and compounds.
-bool is_minus(char32_t c) { return c == U'-' || c == U'\u2212'; }
-
 bool phrase_punct(char32_t c) {
   if (c >= 0x3400 && c < 0xFF00) return false;  // Han (most text) without the switch
   switch (c) {
@@ -35,6 +33,8 @@ bool phrase_punct(char32_t c) {
       return false;
   }
 }
+
+bool is_minus(char32_t c) { return c == U'-' || c == U'\u2212'; }
 }  // namespace
 
 void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const DictTrie& dict,
@@ -54,22 +54,22 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
   // training text of the bakeoff parts them (PKU glues all 94).
   for (size_t i = 0; i + 1 < n; ++i)
     if (is_minus(cps[i]) && cls[i + 1] == CharClass::Digit) boundary_ok[i + 1] = 0;
-  // Looked up once per rune rather than twice per free word tried (a dozen times per rune);
-  // all clear when free words may hold punctuation.
-  punct.resize(n);
-  auto alnum = [&](size_t k) { return cls[k] == CharClass::Alpha || cls[k] == CharClass::Digit; };
+  // What stops a free word of 2+ units, looked up once per rune rather than twice per free
+  // word tried (a dozen times per rune). kStopAround: phrase punctuation, held beside no other
+  // rune (all clear when free words may hold punctuation); a slash joins letters and digits
+  // (TCP/IP, 3/4, km/h) but beside anything else parts them like a comma (2℃/8℃: free words ℃/
+  // came and went with retraining). kStopBefore: a signed number after a word (多云－5℃,
+  // weather then a temperature) starts a word of its own; the few signed numbers in training
+  // text left the model rating 多云－5 above 多云/－5. After a letter or digit the sign is a
+  // hyphen (SG-210).
+  stops.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    // A slash joins letters and digits (TCP/IP, 3/4, km/h); beside anything else it parts
-    // them like a comma (2℃/8℃: free words ℃/ came and went with retraining).
-    bool slash = cps[i] == U'/' && !(i > 0 && i + 1 < n && alnum(i - 1) && alnum(i + 1));
-    punct[i] = !free_across_punct && (phrase_punct(cps[i]) || slash);
+    bool inner = i > 0 && i + 1 < n;
+    bool slash = cps[i] == U'/' && !(inner && is_alnum(cls[i - 1]) && is_alnum(cls[i + 1]));
+    bool sign = inner && is_minus(cps[i]) && cls[i + 1] == CharClass::Digit && !is_alnum(cls[i - 1]);
+    stops[i] = uint8_t((!free_across_punct && (phrase_punct(cps[i]) || slash) ? kStopAround : 0) |
+                       (sign ? kStopBefore : 0));
   }
-  // A signed number after a word (多云－5℃, weather then a temperature) starts a word of its
-  // own: free words stop before it. The few signed numbers in training text left the model
-  // rating 多云－5 above 多云/－5. After a letter or digit the sign is a hyphen (SG-210).
-  sign_starts.assign(n, 0);
-  for (size_t i = 1; i + 1 < n; ++i)
-    sign_starts[i] = is_minus(cps[i]) && cls[i + 1] == CharClass::Digit && !alnum(i - 1);
 
   for (size_t i = 0; i < n; ++i) {
     first_edge[i] = static_cast<uint32_t>(edges.size());
@@ -107,7 +107,7 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
     // before a signed number.
     size_t end = i;
     for (int u = 0; u < max_free_units && end < n; ++u) {
-      if (u > 0 && (punct[end - 1] | punct[end] | sign_starts[end])) break;
+      if (u > 0 && ((stops[end - 1] & kStopAround) | stops[end])) break;
       ++end;
       while (end < n && !boundary_ok[end]) ++end;
       if (!is_taken(end))

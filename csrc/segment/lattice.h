@@ -42,17 +42,18 @@ struct Lattice {
                                        // words first, then free words
   std::vector<uint32_t> first_edge;    // edges from i: [first_edge[i], first_edge[i + 1])
   std::vector<uint8_t> boundary_ok;    // boundary_ok[i]: a word may start or end before rune i
-  std::vector<uint8_t> punct;          // build's: rune i is phrase punctuation that free words stop at
-  std::vector<uint8_t> sign_starts;    // build's: rune i is a minus sign starting a number after a word
+  std::vector<uint8_t> stops;          // build's: how rune i stops free words (kStopAround, kStopBefore)
   bool has_user_edges = false;         // whether build or add_edge added any User edge
+  static constexpr uint8_t kStopAround = 1, kStopBefore = 2;
 
   // Builds the edges of cps[0..n): dictionary and user words that match at an allowed boundary,
   // plus free words of 1..max_free_units units (a unit = a rune, or a whole glued run such as
   // "iPhone15"). A user word replaces a dictionary or free edge with the same span; words the
   // user deleted are left out. A free word of 2+ units holds no phrase punctuation (，。“” ,;?!"
-  // brackets) unless free_across_punct: the trainer's lattices keep those candidates, so the
-  // model learns to reject them (one trained without them scored the same F1 but lost an
-  // ambiguity case and glued U+FFFD to a word), and the segmenter never offers them.
+  // brackets, a slash not between letters or digits) unless free_across_punct: the trainer's
+  // lattices keep those candidates, so the model learns to reject them (one trained without them
+  // scored the same F1 but lost an ambiguity case and glued U+FFFD to a word), and the segmenter
+  // never offers them. Nor does one run into a signed number after a word (多云/－5), in either.
   void build(const char32_t* cps, const CharClass* cls, size_t n, const DictTrie& dict,
              const UserDict& user, int max_free_units, bool free_across_punct);
 
