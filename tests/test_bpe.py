@@ -353,6 +353,44 @@ def test_default_tokenizer_is_the_shipped_one(default_tok):
     assert default_tok.eod_id == 31999
 
 
+# -- fast segmentation: the same vocabulary, words scored by frequency alone ---------------------
+
+@given(st.text())
+def test_fast_segmentation_round_trips_any_str(text):
+    tok = Tokenizer.default(fast_segmentation=True)
+    assert tok.decode(tok.encode(text)) == text
+
+
+def test_fast_segmentation_keeps_the_vocabulary(default_tok):
+    fast = Tokenizer.default(fast_segmentation=True)
+    assert fast.fast_segmentation and not default_tok.fast_segmentation
+    assert fast is Tokenizer.default(fast_segmentation=True) and fast.with_fast_segmentation() is fast
+    assert fast.vocab_size == default_tok.vocab_size and fast.special_tokens == default_tok.special_tokens
+    assert all(fast.id_to_token(i) == default_tok.id_to_token(i) for i in range(0, fast.vocab_size, 97))
+    assert fast.encode(MIXED) != [] and fast.decode(default_tok.encode(MIXED)) == MIXED
+
+
+def test_fast_segmentation_cuts_the_words_of_the_frequency_model(default_tok):
+    # 乒乓球/拍卖/完/了 by the trained model, 完了 by frequency: each tokenizer keeps to its
+    # own segmenter's words, and tokens never cross them.
+    text = "乒乓球拍卖完了，南京市长江大桥"
+    fast = default_tok.with_fast_segmentation()
+    model = default_tok._core.seg_model
+    for tok, seg in ((default_tok, _core.Segmenter(model)), (fast, _core.Segmenter(model.by_frequency()))):
+        ends, at = set(), 0
+        for w in seg.cut(text):
+            at += len(w)
+            ends.add(at)
+        assert ends <= {end for _, _, end in tok.encode_with_offsets(text)}
+        assert (6 in ends) == (tok is default_tok)  # 完|了
+
+
+def test_fast_segmentation_needs_the_segment_pretokenizer(regex_tok):
+    assert regex_tok._core.seg_model is None
+    with pytest.raises(InputError, match="segment pre-tokenizer"):
+        regex_tok.with_fast_segmentation()
+
+
 def test_threads_sharing_one_tokenizer_get_sequential_results(default_tok):
     import threading
 

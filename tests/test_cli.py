@@ -102,9 +102,17 @@ def test_train_vocab_then_encode(tmp_path):
              "--append-eod", "--workers", "2"])
     assert r.returncode == 0, r.stderr
     assert "200 documents" in r.stderr.decode() and "1 records skipped" in r.stderr.decode()
+    from zhtok.bpe import Tokenizer
     from zhtok.megatron import IndexedDataset
 
     assert len(IndexedDataset(tmp_path / "o" / "c_text_document")) == 200
+    r = run(["encode", str(corpus), "--tokenizer", str(tok), "--output-prefix", str(tmp_path / "f" / "c"),
+             "--fast-segmentation"])
+    assert r.returncode == 0, r.stderr
+    fast = Tokenizer.from_file(tok, fast_segmentation=True)
+    ds = IndexedDataset(tmp_path / "f" / "c_text_document")
+    assert [ds[i].tolist() for i in range(2)] == fast.encode_batch(["第0行：南京市长江大桥 hello world",
+                                                                      "第1行：南京市长江大桥 hello world"])
 
 
 @pytest.mark.parametrize("args", [["seg", "--threads", "x"], ["nope"], []])

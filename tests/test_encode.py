@@ -122,6 +122,19 @@ def test_resume_refuses_changed_options(tmp_path, jsonl, tok_path, monkeypatch):
         encode_corpus([jsonl], tok_path, tmp_path / "p", append_eod=True, resume=True)
 
 
+def test_fast_segmentation_encodes_as_the_fast_tokenizer(tmp_path, jsonl, tok_path, monkeypatch):
+    s = encode_corpus([jsonl], tok_path, tmp_path / "f", fast_segmentation=True, workers=2)
+    fast = Tokenizer.from_file(tok_path, fast_segmentation=True)
+    assert s.documents == 300 and read(tmp_path / "f_text_document") == fast.encode_batch(DOCS)
+    # a run resumed with the other segmentation would mix two encodings: refused
+    kill_at_call(monkeypatch, 6)
+    with pytest.raises(KeyboardInterrupt):
+        encode_corpus([jsonl], tok_path, tmp_path / "p", batch_bytes=800, checkpoint_bytes=800)
+    monkeypatch.undo()
+    with pytest.raises(InputError, match="changed"):
+        encode_corpus([jsonl], tok_path, tmp_path / "p", fast_segmentation=True, resume=True)
+
+
 # -- the core path (lines parsed and encoded in C++) against the Python path it replaced ---------------
 
 def python_path_encode(paths, tok_path, prefix, keys, append_eod):

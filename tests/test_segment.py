@@ -1,4 +1,5 @@
 """Segmenter behaviour: dictionary lattice, glued runs, user dictionaries, n-best, ambiguities."""
+import random
 import threading
 
 import pytest
@@ -217,6 +218,28 @@ def test_user_word_frequency_in_dictionary_model(tmp_path):
     assert seg.cut("南京市长江大桥") == ["南京市", "长江", "大桥"]
     seg.add_word("江大桥", 1000)
     assert seg.cut("南京市长江大桥") == ["南京", "市长", "江大桥"]
+
+
+def test_by_frequency_is_the_dictionary_model_of_the_same_counts(tmp_path):
+    # A perceptron model keeps its training text's word counts: by_frequency() scores with them
+    # alone, as the unigram model trained on that text does (bigrams off: the unigram has none).
+    from zhtok import _core
+
+    words = ["南京市", "长江", "大桥", "南京", "市长", "江", "研究", "生命", "的", "起源", "完了", "完", "了"]
+    rng = random.Random(5)
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(" ".join(rng.choice(words) for _ in range(12)) for _ in range(400)) + "\n",
+                     encoding="utf-8")
+    zhtok.train_segmenter([train], tmp_path / "p.zseg", epochs=2, folds=2, min_feature_count=1, bigram_weight=0)
+    zhtok.train_segmenter([train], tmp_path / "u.zseg", kind="unigram")
+    perceptron = _core.SegModel.load(str(tmp_path / "p.zseg"))
+    unigram = _core.SegModel.load(str(tmp_path / "u.zseg"))
+    fast = perceptron.by_frequency()
+    assert fast.num_words == perceptron.num_words and "word frequency" in fast.info
+    texts = ["".join(rng.choice(words) for _ in range(20)) for _ in range(50)] + ["南京市长江大桥研究生命的起源"]
+    assert [_core.Segmenter(fast).cut(t) for t in texts] == [_core.Segmenter(unigram).cut(t) for t in texts]
+    again = unigram.by_frequency()
+    assert [_core.Segmenter(again).cut(t) for t in texts] == [_core.Segmenter(unigram).cut(t) for t in texts]
 
 
 def test_load_user_dict(tmp_path):

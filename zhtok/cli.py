@@ -145,7 +145,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
     summary = encode(
         args.inputs, args.tokenizer, args.output_prefix, json_keys=args.json_key,
         append_eod=args.append_eod, workers=args.workers, fmt=args.format, resume=args.resume,
-        on_error=args.on_error, progress=True, **_engine_options(args))
+        on_error=args.on_error, progress=True, fast_segmentation=args.fast_segmentation,
+        **_engine_options(args))
     for bad in summary.bad:
         print(f"warning: {bad}; skipped", file=sys.stderr)
     print(summary, file=sys.stderr)
@@ -309,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--append-eod", action="store_true", help=f"end each document with {EOD}")
     e.add_argument("--workers", type=int, default=0, help="encoding threads (0 = all cores; local engine)")
     e.add_argument("--format", choices=["megatron", "npy"], default="megatron")
+    e.add_argument("--fast-segmentation", action="store_true",
+                   help="segment by word frequency alone: about twice as fast, ids differ where the "
+                        "segmenters disagree (segment pre-tokenizer only)")
     e.add_argument("--resume", action="store_true", help="continue an interrupted run")
     e.add_argument("--on-error", choices=["skip", "fail"], default="skip",
                    help="bad records (invalid JSON or UTF-8, missing key): report and skip, or stop")

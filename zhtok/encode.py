@@ -241,17 +241,21 @@ def encode_corpus(
     resume: bool = False,
     on_error: str = "skip",
     progress: bool = False,
-    batch_bytes: int = 1 << 20,
+    # measured: 256 KB batches encode as fast as 1 MB ones and peak 8 MB lower, and the peak
+    # grows less with the input (a run's largest batch sets it)
+    batch_bytes: int = 256 << 10,
     checkpoint_bytes: int = 4 << 20,
+    fast_segmentation: bool = False,
 ) -> EncodeSummary:
     """Encodes every document of inputs (.txt a document a line, .jsonl under json_keys; plain,
     .gz or .zst) in input order and writes ``{prefix}_{key}_document.bin/.idx`` (megatron) or
     ``{prefix}_{key}.npy`` (npy). ``workers`` threads encode (0 = all cores), ``batch_bytes`` of
     input at a time each; the outputs and the position reached are saved for ``resume`` every
-    ``checkpoint_bytes`` of input."""
+    ``checkpoint_bytes`` of input. ``fast_segmentation``: see
+    :meth:`zhtok.bpe.Tokenizer.with_fast_segmentation`."""
     check_format(fmt)
     t0 = time.monotonic()
-    tok = Tokenizer.from_file(tokenizer)
+    tok = Tokenizer.from_file(tokenizer, fast_segmentation)
     keys = list(json_keys)
     paths = expand_inputs(inputs)
     check_keys(paths, keys)
@@ -261,7 +265,8 @@ def encode_corpus(
     eod = tok.eod_id if append_eod else None
     # batches: how lines are cut into batches, which a resumed run must repeat exactly (3: lines
     # as read, CRs and all, split in the core); progress saved by an older zhtok is refused.
-    options = {"keys": keys, "append_eod": append_eod, "format": fmt, "batches": 3}
+    options = {"keys": keys, "append_eod": append_eod, "format": fmt, "batches": 3,
+               "fast_segmentation": fast_segmentation}
     state_path = prefix + ".progress.json"
     fp = _fingerprint(paths, os.fspath(tokenizer), options)
 

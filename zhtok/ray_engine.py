@@ -129,9 +129,9 @@ def _read_shard(shard: Shard, json_keys: Sequence[str], on_error: str, consume: 
 
 
 @functools.lru_cache(maxsize=4)
-def _tokenizer(path: str, mtime_ns: int) -> Tokenizer:
+def _tokenizer(path: str, mtime_ns: int, fast_segmentation: bool) -> Tokenizer:
     """The tokenizer, loaded once per worker process (and again if the file changes)."""
-    return Tokenizer.from_file(path)
+    return Tokenizer.from_file(path, fast_segmentation)
 
 
 def _write_json_atomic(path: str, obj) -> None:
@@ -143,14 +143,14 @@ def _write_json_atomic(path: str, obj) -> None:
     os.replace(tmp, path)
 
 
-def _encode_shard(shard: Shard, tokenizer: str, keys: list[str], append_eod: bool, on_error: str,
-                  parts_dir: str, batch_bytes: int) -> dict:
+def _encode_shard(shard: Shard, tokenizer: str, fast_segmentation: bool, keys: list[str], append_eod: bool,
+                  on_error: str, parts_dir: str, batch_bytes: int) -> dict:
     """A Ray task: encodes one shard into a part per key; returns (and publishes) its manifest."""
     manifest = os.path.join(parts_dir, f"{shard.index:06d}.json")
     if os.path.exists(manifest):  # complete already: a resumed run, or a retry after publishing
         with open(manifest, encoding="utf-8") as f:
             return json.load(f)
-    tok = _tokenizer(tokenizer, os.stat(tokenizer).st_mtime_ns)
+    tok = _tokenizer(tokenizer, os.stat(tokenizer).st_mtime_ns, fast_segmentation)
     eod = tok.eod_id if append_eod else None
     part = os.path.join(parts_dir, f"{shard.index:06d}-{uuid.uuid4().hex[:12]}")  # this attempt's
     writers = {k: open_writer(part, k, "megatron", dtype_for_vocab(tok.vocab_size)) for k in keys}
@@ -286,24 +286,25 @@ def encode_corpus_ray(inputs: Iterable[str | os.PathLike], tokenizer: str | os.P
     connected already)."""
     a = _local_arguments(encode_corpus, (inputs, tokenizer, output_prefix), options)
     json_keys, append_eod, fmt, resume = a.json_keys, a.append_eod, a.fmt, a.resume
-    on_error, progress, batch_bytes = a.on_error, a.progress, a.batch_bytes
+    on_error, progress, batch_bytes, fast = a.on_error, a.progress, a.batch_bytes, a.fast_segmentation
     check_format(fmt)
     t0 = time.monotonic()
     keys = list(json_keys)
     paths = CorpusReader(inputs, keys, on_error).paths  # checks the inputs and on_error
     check_keys(paths, keys)
     tokenizer = os.path.abspath(os.fspath(tokenizer))
-    tok = Tokenizer.from_file(tokenizer)
+    tok = Tokenizer.from_file(tokenizer, fast)
     if append_eod:
         tok.eod_id  # raises now, not in every task, if there is no end-of-document token
     prefix = os.fspath(output_prefix)
     os.makedirs(os.path.dirname(prefix) or ".", exist_ok=True)
     parts_dir = prefix + PARTS_SUFFIX
-    fingerprint = _fingerprint(paths, tokenizer, {"keys": keys, "append_eod": append_eod, "engine": "ray"})
+    fingerprint = _fingerprint(paths, tokenizer, {"keys": keys, "append_eod": append_eod, "engine": "ray",
+                                                 "fast_segmentation": fast})
     show = progress_printer(progress)
     with _Cluster(ray_address) as ray:
         shards = _plan(parts_dir, paths, fingerprint, lambda: _shard_size(ray, paths, shard_bytes), resume)
-        args = (tokenizer, keys, append_eod, on_error, os.path.abspath(parts_dir), batch_bytes)
+        args = (tokenizer, fast, keys, append_eod, on_error, os.path.abspath(parts_dir), batch_bytes)
         results = _run(ray, _encode_shard, shards, args, "encoding", show)
 
     stats = _read_stats(shards, results)

@@ -105,6 +105,13 @@ void bind_bpe(py::module_& m) {
           "A tokenizer with the regex pre-tokenizer and these merges ((a, b) id pairs, in rank "
           "order): for tests, and for merges taken from elsewhere.")
       .def("save", &Tokenizer::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+      .def("with_fast_segmentation",
+           [](const Tokenizer& tok) { return std::const_pointer_cast<Tokenizer>(tok.with_fast_segmentation()); },
+           py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly(
+          "seg_model",
+          [](const Tokenizer& tok) { return std::const_pointer_cast<segment::SegModel>(tok.pretokenizer().seg_model()); },
+          "The segmentation model of the segment pre-tokenizer (None for regex)")
       .def(
           "encode",
           [](const Tokenizer& tok, py::handle text, bool allow_special, py::handle ints) {

@@ -138,6 +138,9 @@ void bind_segment(py::module_& m) {
       .def_property_readonly("num_words", [](const SegModel& m) { return m.dict().num_words(); })
       .def("save", &SegModel::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
       .def(
+          "by_frequency", [](const SegModel& m) { return std::const_pointer_cast<SegModel>(m.by_frequency()); },
+          "This model's dictionary scored by word frequency alone: faster, fewer correct words")
+      .def(
           "contains", [](const SegModel& m, const std::u32string& word) { return m.dict().find(word) >= 0; },
           py::arg("word"), "Whether word is in the model's dictionary.")
       .def(

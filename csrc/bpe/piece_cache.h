@@ -7,6 +7,8 @@
 // is allocated per piece; cleared when full. Small on purpose: a corpus's frequent pieces fit
 // in 2^15 entries as well as in 2^18 (the same speed on one thread), a small table keeps two
 // threads from competing for memory bandwidth, and memory stops growing early in a corpus.
+// The arena's bound, 2 MB, is far above what 2^15 entries of words need: a bound of 32 MB let
+// each thread's arena creep towards it on long pieces, a few MB more on a larger input.
 #pragma once
 
 #include <algorithm>
@@ -22,8 +24,8 @@ namespace zhtok::bpe {
 class PieceCache {
  public:
   static constexpr size_t kMaxEntries = 1 << 15;
-  static constexpr size_t kMaxArenaWords = 8 << 20;  // 32 MB of ids and keys
-  static constexpr size_t kMaxKeyBytes = 0xFFFF;     // longer pieces are not kept
+  static constexpr size_t kMaxArenaWords = 512 << 10;  // 2 MB of ids and keys
+  static constexpr size_t kMaxKeyBytes = 0xFFFF;       // longer pieces are not kept
 
   // The ids of piece and their count, or nullptr if absent.
   const uint32_t* find(std::string_view piece, size_t& count) const {

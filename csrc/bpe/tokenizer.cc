@@ -25,6 +25,11 @@ Tokenizer::Tokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegMo
     if (s.empty()) throw_input("special tokens must not be empty");
 }
 
+std::shared_ptr<const Tokenizer> Tokenizer::with_fast_segmentation() const {
+  if (!is_segment(pre_.kind())) throw_input("only a tokenizer with the segment pre-tokenizer has a segmentation to speed up");
+  return std::make_shared<Tokenizer>(pre_.kind(), pre_.seg_model()->by_frequency(), model_.merges(), specials_);
+}
+
 const std::string& Tokenizer::token_bytes(uint32_t id) const {
   if (id < model_.num_tokens()) return model_.token_bytes(id);
   if (id < vocab_size()) return specials_[id - model_.num_tokens()];

@@ -8,6 +8,7 @@
 #endif
 
 #include "common/scratch.h"
+#include "segment/unigram_scorer.h"
 
 namespace zhtok::segment {
 
@@ -98,6 +99,10 @@ std::unique_ptr<Scorer> PerceptronScorer::with_more_words(const std::vector<uint
   auto copy = std::make_unique<PerceptronScorer>(*this);
   for (uint64_t c : counts) copy->counts_.push_back(uint32_t(std::min<uint64_t>(c, UINT32_MAX)));
   return copy;
+}
+
+std::unique_ptr<Scorer> PerceptronScorer::frequency_scorer() const {
+  return std::make_unique<UnigramScorer>(std::vector<uint64_t>(counts_.begin(), counts_.end()));
 }
 
 void PerceptronScorer::save(ByteWriter& w) const {

@@ -29,6 +29,9 @@ class Scorer {
   // The same scorer for a dictionary grown by words appended after the current ones, with
   // their corpus counts (see SegModel::with_words).
   virtual std::unique_ptr<Scorer> with_more_words(const std::vector<uint64_t>& counts) const = 0;
+  // The dictionary model (UnigramScorer) over the same words and corpus counts: no character
+  // features, so it scores a lattice in a fraction of the time, for fewer correct words.
+  virtual std::unique_ptr<Scorer> frequency_scorer() const = 0;
 
   // Scores everything: the model's edges, then user words without a frequency, which beat the
   // best split of their own span by kUserWordMargin.

@@ -64,6 +64,11 @@ std::shared_ptr<const SegModel> SegModel::with_words(const std::vector<std::u32s
                                     normalizer_, bigrams_.with_num_words(all.size()));
 }
 
+std::shared_ptr<const SegModel> SegModel::by_frequency() const {
+  return std::make_shared<SegModel>(dict_, scorer_->frequency_scorer(), info_ + "\n(scored by word frequency alone)",
+                                    normalizer_, bigrams_);
+}
+
 void SegModel::save(const std::string& path) const { write_file_atomic(path, to_bytes()); }
 
 std::vector<char> SegModel::to_bytes() const {

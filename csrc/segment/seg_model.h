@@ -35,6 +35,10 @@ class SegModel {
                                              const std::vector<uint64_t>& counts,
                                              const std::string& info) const;
 
+  // This model's dictionary and word bigrams scored by word frequency alone (see
+  // Scorer::frequency_scorer): segments several times faster, agreeing on most words.
+  std::shared_ptr<const SegModel> by_frequency() const;
+
   const DictTrie& dict() const { return dict_; }
   const Scorer& scorer() const { return *scorer_; }
   // Word bigrams of the training text, for crossing readings (empty: the scorer alone decides).
