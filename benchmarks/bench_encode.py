@@ -6,6 +6,8 @@ English terms and code), each line a document; ``--quick`` takes about the first
 same share of each file).  Every tokenizer has 32,000 ids:
 
 - ``zhtok-segment``: ``zhtok.bpe.Tokenizer.default()`` (segment pre-tokenizer);
+- ``zhtok-segment-fast``: the same with ``fast_segmentation=True`` (words scored by frequency
+  alone); the report says how often its ids and words agree with zhtok-segment's;
 - ``zhtok-regex``: a tokenizer trained with ``pretokenizer="regex"`` on DATA/text (cached
   under ``OUT/encode_models/``; ``--quick`` trains it on about the first 10 MB);
 - ``tiktoken``: ``zhtok-regex.tiktoken_encoding()`` (its ranks and pattern: the same ids);
@@ -29,7 +31,7 @@ the whole process, from start to exit. Its input is every line of DATA/text/*.tx
 benchmark's lines with ``--quick``), so that start-up weighs as little as in a real job.
 
 Memory against input size: peak RSS of ``zhtok encode --workers 2`` (each zhtok tokenizer) on the
-first 100 MB of that jsonl and on the jsonl written over and over to 1 GB (1 and 10 MB with
+first 100 MB of that jsonl and on those bytes written over and over to 1 GB (1 and 10 MB with
 ``--quick``), interleaved, medians; the target is no more for 1 GB than for 100 MB.
 
     python -m benchmarks.bench_encode --out bench-results [--quick] [--runs N]
@@ -58,12 +60,13 @@ from benchmarks._util import DEFAULT_DATA_DIR, REPO_ROOT, Worker, base_environme
 from benchmarks.plots import make_plots
 
 INPUT_FILES = ("mixed_leetcode_zh.txt", "mixed_javaguide.txt")
-TOOLS = ("zhtok-segment", "zhtok-regex", "tiktoken", "hf", "sentencepiece")
+TOOLS = ("zhtok-segment", "zhtok-segment-fast", "zhtok-regex", "tiktoken", "hf", "sentencepiece")
 # The one-thread baseline of the targets: the faster of tiktoken's one-thread modes (its
 # encode_ordinary_batch pays a thread-pool future per document, slow on short lines).
 REFERENCE_MODES = ("encode_ordinary (line by line)", "encode_ordinary_batch num_threads=1")
 ONE_THREAD_MODES = {
     "zhtok-segment": ("encode (line by line)", "encode_batch threads=1"),
+    "zhtok-segment-fast": ("encode (line by line)", "encode_batch threads=1"),
     "zhtok-regex": ("encode (line by line)", "encode_batch threads=1"),
 }
 VOCAB_SIZE = 32_000
@@ -76,7 +79,9 @@ E2E_WORKERS = (1, 2)
 # piece caches would time repeats.)
 E2E_GLOB = "*.txt"
 # Memory against input size: peak RSS of ``zhtok encode --workers 2`` on the first 100 MB of the
-# end-to-end jsonl and on that jsonl written over and over to 1 GB (the target: no more).
+# end-to-end jsonl and on those bytes written over and over to 1 GB (the target: no more). The same
+# text repeated, so that only the size differs: the whole jsonl repeated would add its tail's
+# longer documents to the large input only.
 MEMORY_SIZES = (100_000_000, 1_000_000_000)
 QUICK_MEMORY_SIZES = (1_000_000, 10_000_000)
 SEGMENT_VS_TIKTOKEN_TARGET = 1.5
@@ -88,6 +93,7 @@ _WARM_UP_LINES = 200
 # (tool, RAYON_NUM_THREADS or None) -> the modes timed in that process
 WORKERS: dict[tuple[str, int | None], tuple[str, ...]] = {
     ("zhtok-segment", None): ("encode (line by line)", "encode_batch threads=1", "encode_batch threads=2"),
+    ("zhtok-segment-fast", None): ("encode (line by line)", "encode_batch threads=1", "encode_batch threads=2"),
     ("zhtok-regex", None): ("encode (line by line)", "encode_batch threads=1", "encode_batch threads=2"),
     ("tiktoken", None): ("encode_ordinary (line by line)", "encode_ordinary_batch num_threads=1",
                          "encode_ordinary_batch num_threads=2"),
@@ -194,6 +200,8 @@ def run(
         log(f"{tool} / {mode}: {figures['mb_per_s']:.2f} MB/s, {figures['tokens']:,} tokens")
     results["peak_rss_mb"] = peaks
     results["agreement"] = _agreement(results["encode"])
+    if {"zhtok-segment", "zhtok-segment-fast"} <= set(results["encode"]):
+        results["fast_segmentation"] = fast_segmentation_agreement(lines, models["zhtok-segment"])
 
     # ---- end to end
     if end_to_end:
@@ -247,6 +255,10 @@ def _prepare_models(
     if "zhtok-segment" in tools:
         models["zhtok-segment"] = str(vocab_file(DEFAULT_TOKENIZER))
         info["zhtok-segment"] = {"path": models["zhtok-segment"], "what": "zhtok.bpe.Tokenizer.default()"}
+    if "zhtok-segment-fast" in tools:
+        models["zhtok-segment-fast"] = str(vocab_file(DEFAULT_TOKENIZER))
+        info["zhtok-segment-fast"] = {"path": models["zhtok-segment-fast"],
+                                      "what": "zhtok.bpe.Tokenizer.default(fast_segmentation=True)"}
     cache = out_dir / "encode_models" / (f"bytes_{train_bytes}" if train_bytes else "full")
     cache.mkdir(parents=True, exist_ok=True)
     text_dir = data_dir / "text"
@@ -368,11 +380,11 @@ def _package(tool: str) -> str:
 
 def encoders(tool: str, model: str) -> dict[str, Callable[[list[str]], list[list[int]]]]:
     """The timed modes of a tool: each maps lines to their ids (lists of ints)."""
-    if tool in ("zhtok-segment", "zhtok-regex"):
+    if tool in ("zhtok-segment", "zhtok-segment-fast", "zhtok-regex"):
         from zhtok.bpe import Tokenizer
 
-        tok = Tokenizer.from_file(model)
-        expected = "segment" if tool == "zhtok-segment" else "regex"
+        tok = Tokenizer.from_file(model, fast_segmentation=tool == "zhtok-segment-fast")
+        expected = "regex" if tool == "zhtok-regex" else "segment"
         if tok.pretokenizer != expected:
             raise ValueError(f"{model} has the {tok.pretokenizer} pre-tokenizer, not {expected}")
         return {
@@ -440,6 +452,49 @@ def _agreement(encode: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return agreement
 
 
+def fast_segmentation_agreement(lines: list[str], model: str) -> dict[str, Any]:
+    """How often fast segmentation agrees with the trained segmenter on lines: documents whose
+    ids are identical, tokens of each, and the words (not whitespace) of the two segmenters'
+    cuts that are the same span, among all words and among words holding Han characters."""
+    from zhtok import _core
+    from zhtok.bpe import Tokenizer
+
+    exact = Tokenizer.from_file(model)
+    fast = exact.with_fast_segmentation()
+    a, b = exact.encode_batch(lines), fast.encode_batch(lines)
+    result: dict[str, Any] = {
+        "documents": len(lines), "documents_identical": sum(x == y for x, y in zip(a, b)) / max(len(lines), 1),
+        "tokens": sum(map(len, a)), "tokens_fast": sum(map(len, b)),
+    }
+    seg_model = exact._core.seg_model
+    cuts = [_core.Segmenter(m).cut_batch(lines, 0) for m in (seg_model, seg_model.by_frequency())]
+    counts = {"all": [0, 0, 0], "han": [0, 0, 0]}  # words of exact, of fast, in both
+    for words_exact, words_fast in zip(*cuts):
+        spans = [_word_spans(words) for words in (words_exact, words_fast)]
+        common = spans[0].keys() & spans[1].keys()
+        for kind, keep in (("all", lambda w: True), ("han", _has_han)):
+            counts[kind][0] += sum(map(keep, spans[0].values()))
+            counts[kind][1] += sum(map(keep, spans[1].values()))
+            counts[kind][2] += sum(keep(spans[0][k]) for k in common)
+    for kind, (n_exact, n_fast, both) in counts.items():
+        result[f"words_{kind}"] = {"exact": n_exact, "fast": n_fast, "same": both,
+                                   "agreement": 2 * both / max(n_exact + n_fast, 1)}
+    return result
+
+
+def _word_spans(words: list[str]) -> dict[tuple[int, int], str]:
+    spans, at = {}, 0
+    for w in words:
+        if not w.isspace():
+            spans[(at, at + len(w))] = w
+        at += len(w)
+    return spans
+
+
+def _has_han(word: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" or "\U00020000" <= c <= "\U0003134f" for c in word)
+
+
 # --------------------------------------------------------------------------------------
 # end to end
 
@@ -456,12 +511,14 @@ def _end_to_end(
             f.write(json.dumps({"text": line}, ensure_ascii=False) + "\n")
     text_bytes = sum(len(line.encode("utf-8")) for line in lines)
     pipelines: dict[str, tuple[list[str], dict[str, str], str]] = {}
-    for tool in ("zhtok-segment", "zhtok-regex"):
+    for tool in ("zhtok-segment", "zhtok-segment-fast", "zhtok-regex"):
         if tool in tools and tool in models:
             for workers in E2E_WORKERS:
                 prefix = e2e_dir / f"{tool}_w{workers}"
                 command = ["zhtok", "encode", str(jsonl), "--tokenizer", models[tool],
                            "--output-prefix", str(prefix), "--workers", str(workers)]
+                if tool == "zhtok-segment-fast":
+                    command.append("--fast-segmentation")
                 pipelines[f"zhtok encode {tool} --workers {workers}"] = (command, {}, str(prefix) + "_text_document")
     if "hf" in tools and "hf" in models and "hf" not in skipped:
         for threads in E2E_WORKERS:
@@ -506,6 +563,7 @@ def _end_to_end(
         log(f"{name}: {result['pipelines'][name]['mb_per_s']:.2f} MB/s ({median:.2f} s)")
     done = result["pipelines"]
     for a, b in (("zhtok encode zhtok-segment --workers 1", "zhtok encode zhtok-segment --workers 2"),
+                 ("zhtok encode zhtok-segment-fast --workers 1", "zhtok encode zhtok-segment-fast --workers 2"),
                  ("zhtok encode zhtok-regex --workers 1", "zhtok encode zhtok-regex --workers 2"),
                  ("zhtok encode zhtok-regex --workers 2", "HF encode_batch + numpy RAYON_NUM_THREADS=2"),
                  ("HF encode_batch + numpy RAYON_NUM_THREADS=1", "HF encode_batch + numpy RAYON_NUM_THREADS=2")):
@@ -531,11 +589,11 @@ def _memory_vs_input_size(
     try:
         with jsonl.open("rb") as f:
             head = f.read(small_size)
-        small.write_bytes(head[: head.rfind(b"\n") + 1])
+        head = head[: head.rfind(b"\n") + 1]
+        small.write_bytes(head)
         with large.open("wb") as out:
-            while out.tell() < large_size:
-                with jsonl.open("rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 24)
+            for _ in range(max(1, math.ceil(large_size / max(len(head), 1)))):
+                out.write(head)
         result: dict[str, Any] = {"workers": 2, "tools": {},
                                   "inputs": {k: {"bytes": p.stat().st_size} for k, p in inputs.items()}}
         for tool in ("zhtok-segment", "zhtok-regex"):
@@ -632,15 +690,21 @@ def _compare(results: dict[str, Any]) -> dict[str, Any]:
             for mode, figures in modes.items():
                 comparison["vs_tiktoken"][f"{tool} / {mode}"] = figures["mb_per_s"] / ref
     targets = comparison["targets"]
-    for tool, limit in (("zhtok-segment", SEGMENT_VS_TIKTOKEN_TARGET), ("zhtok-regex", REGEX_VS_TIKTOKEN_TARGET)):
+    fast = results.get("fast_segmentation")
+    for tool, limit in (("zhtok-segment", SEGMENT_VS_TIKTOKEN_TARGET), ("zhtok-segment-fast", SEGMENT_VS_TIKTOKEN_TARGET),
+                        ("zhtok-regex", REGEX_VS_TIKTOKEN_TARGET)):
         mine = {mode: encode.get(tool, {}).get(mode, {}).get("mb_per_s") for mode in ONE_THREAD_MODES[tool]}
         mine = {mode: v for mode, v in mine.items() if v}
         if mine and ref_mode:
             best = max(mine, key=mine.get)
-            targets.append(_target(f"{tool} one thread ({best}) ≥ {limit}× tiktoken one thread ({ref_mode})",
+            note = ""
+            if tool == "zhtok-segment-fast" and fast:
+                note = (f" (agrees with zhtok-segment on {fast['documents_identical']:.1%} of documents' ids, "
+                        f"{fast['words_han']['agreement']:.1%} of Chinese words)")
+            targets.append(_target(f"{tool} one thread ({best}) ≥ {limit}× tiktoken one thread ({ref_mode}){note}",
                                    mine[best] / refs[ref_mode], limit))
     hf2 = e2e.get("HF encode_batch + numpy RAYON_NUM_THREADS=2", {}).get("mb_per_s")
-    for tool in ("zhtok-segment", "zhtok-regex"):
+    for tool in ("zhtok-segment", "zhtok-segment-fast", "zhtok-regex"):
         w1 = e2e.get(f"zhtok encode {tool} --workers 1", {}).get("mb_per_s")
         w2 = e2e.get(f"zhtok encode {tool} --workers 2", {}).get("mb_per_s")
         if w2 and hf2:
@@ -676,7 +740,7 @@ def memory_table(memory: dict[str, Any]) -> list[str]:
     small, large = (memory["inputs"][k]["bytes"] / 1e6 for k in ("small", "large"))
     lines = [
         f"Peak RSS of the whole process, zhtok encode --workers {memory['workers']}, on the first {small:,.0f} MB "
-        f"of the end-to-end jsonl and on that jsonl written over and over to {large:,.0f} MB (the target: no "
+        f"of the end-to-end jsonl and on those bytes written over and over to {large:,.0f} MB (the target: no "
         "more); median (all runs).",
         "",
         f"| tokenizer | {small:,.0f} MB: peak RSS MB | {large:,.0f} MB: peak RSS MB | × |",
@@ -687,6 +751,20 @@ def memory_table(memory: dict[str, Any]) -> list[str]:
                  for k in ("small", "large")]
         lines.append(f"| {tool} | {cells[0]} | {cells[1]} | {f['large_vs_small']:.3f} |")
     return lines
+
+
+def fast_segmentation_lines(fast: dict[str, Any]) -> list[str]:
+    """How zhtok-segment-fast agrees with zhtok-segment, for encode.md and the README."""
+    words = fast["words_han"]
+    return [
+        f"zhtok-segment-fast (`fast_segmentation=True`: the model's dictionary and corpus counts, words scored "
+        f"by frequency alone) against zhtok-segment (the trained segmenter, as in training) on the input lines: "
+        f"{fast['documents_identical']:.1%} of {fast['documents']:,} documents get identical ids; "
+        f"{fast['tokens_fast']:,} tokens against {fast['tokens']:,} ({fast['tokens_fast'] / max(fast['tokens'], 1) - 1:+.2%}); "
+        f"of the words holding Chinese characters, {words['same']:,} are the same span in both cuts "
+        f"({words['exact']:,} words of the trained segmenter, {words['fast']:,} of the fast one: "
+        f"agreement F = {words['agreement']:.1%}; all words {fast['words_all']['agreement']:.1%}).",
+    ]
 
 
 def _markdown(results: dict[str, Any]) -> str:
@@ -734,6 +812,9 @@ def _markdown(results: dict[str, Any]) -> str:
             "pre-tokenized with: encoding agrees with training by construction.",
             "",
         ]
+    fast = results.get("fast_segmentation")
+    if fast:
+        lines += ["## Fast segmentation against the trained segmenter", "", *fast_segmentation_lines(fast), ""]
     e2e = results.get("end_to_end", {})
     if e2e.get("pipelines"):
         lines += [

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._util import REPO_ROOT, log
-from benchmarks.bench_encode import memory_table
+from benchmarks.bench_encode import fast_segmentation_lines, memory_table
 from benchmarks.plots import BENCHMARKS, chosen, encode_series, load_results, pipeline_series, seg_kind
 
 README = REPO_ROOT / "README.md"
@@ -322,6 +322,8 @@ def _encode(results: dict[str, Any]) -> list[str]:
     same = [k for k in agreement if "give the same ids" in k and ":" not in k]
     if same:
         lines += ["", "; ".join(f"{k}: {'yes' if agreement[k] else 'NO'}" for k in same) + "."]
+    if results.get("fast_segmentation"):
+        lines += ["", *fast_segmentation_lines(results["fast_segmentation"])]
     pipelines = pipeline_series(results)
     if pipelines:
         e2e = results["end_to_end"]

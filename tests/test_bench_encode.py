@@ -48,7 +48,7 @@ def test_digest() -> None:
 def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
     pytest.importorskip("zhtok")
     data = _tiny_data(tmp_path)
-    tools = ["zhtok-segment", "zhtok-regex"]
+    tools = ["zhtok-segment", "zhtok-segment-fast", "zhtok-regex"]
     try:
         import tiktoken  # noqa: F401
 
@@ -69,18 +69,25 @@ def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
         assert results["comparison"]["tiktoken_reference"] in bench_encode.REFERENCE_MODES
         names = [t["target"] for t in results["comparison"]["targets"]]
         assert any(n.startswith("zhtok-segment one thread") for n in names)
+        assert any(n.startswith("zhtok-segment-fast one thread") and "agrees with zhtok-segment on" in n for n in names)
+    fast = results["fast_segmentation"]
+    assert 0.5 < fast["documents_identical"] <= 1 and fast["tokens"] == next(iter(encode["zhtok-segment"].values()))["tokens"]
+    assert fast["tokens_fast"] == next(iter(encode["zhtok-segment-fast"].values()))["tokens"]
+    assert 0 < fast["words_han"]["same"] <= min(fast["words_han"]["exact"], fast["words_han"]["fast"])
     assert Path(results["models"]["zhtok-regex"]["path"]).is_file()
     e2e = results["end_to_end"]
-    assert set(e2e["pipelines"]) == {f"zhtok encode {t} --workers {w}" for t in ("zhtok-segment", "zhtok-regex") for w in (1, 2)}
-    assert all(e2e["outputs_identical"].values()) and len(e2e["outputs_identical"]) == 2
+    assert set(e2e["pipelines"]) == {f"zhtok encode {t} --workers {w}" for t in ("zhtok-segment", "zhtok-segment-fast", "zhtok-regex") for w in (1, 2)}
+    assert all(e2e["outputs_identical"].values()) and len(e2e["outputs_identical"]) == 3
     from zhtok.bpe import Tokenizer
     from zhtok.megatron import IndexedDataset
 
+    fast_ds = IndexedDataset(e2e["pipelines"]["zhtok encode zhtok-segment-fast --workers 2"]["output"])
     ds = IndexedDataset(e2e["pipelines"]["zhtok encode zhtok-segment --workers 2"]["output"])
     every = load_lines(sorted((data / "text").glob("*.txt")))  # the end-to-end input: all of DATA/text
     tok = Tokenizer.default()
     assert len(ds) == e2e["lines"] == len(every) and ds[3].tolist() == tok.encode(every[3])
     assert sum(int(n) for n in ds.sequence_lengths) == sum(len(ids) for ids in tok.encode_batch(every))
+    assert fast_ds[3].tolist() == tok.with_fast_segmentation().encode(every[3])
     memory = results["memory"]
     assert set(memory["tools"]) == {"zhtok-segment", "zhtok-regex"}
     assert memory["inputs"]["small"]["bytes"] <= 20_000 and memory["inputs"]["large"]["bytes"] >= 60_000
@@ -92,7 +99,7 @@ def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
     assert len(memory_targets) == 2 and all(t["met"] == (t["value"] <= 1.0) for t in memory_targets)
     markdown = (out / "encode.md").read_text(encoding="utf-8")
     assert "## Encoding" in markdown and "## End to end" in markdown and "by construction" in markdown
-    assert "## Memory against input size" in markdown
+    assert "## Memory against input size" in markdown and "## Fast segmentation" in markdown
     # The cached regex tokenizer is reused by the next run.
     again = run(data, out, tools=["zhtok-regex"], runs=1, end_to_end=False, vocab_size=300)
     assert again["models"]["zhtok-regex"]["what"] == "cached"
