@@ -579,8 +579,9 @@ def _memory_vs_input_size(
     sizes: tuple[int, int], skipped: dict[str, str],
 ) -> dict[str, Any]:
     """Peak RSS of ``zhtok encode --workers 2`` (each zhtok tokenizer) on the first ``small``
-    bytes of jsonl (whole lines) and on jsonl written over and over until ``large`` bytes;
-    runs interleaved, medians. The inputs are removed afterwards."""
+    bytes of jsonl (whole lines) and on those bytes written over and over until ``large``
+    bytes; runs interleaved, medians. Also the large input with ``--workers 1``: how the
+    workers scale on a job where start-up weighs nothing. The inputs are removed afterwards."""
     small_size, large_size = sizes
     work = out_dir / "memory"
     work.mkdir(parents=True, exist_ok=True)
@@ -599,21 +600,29 @@ def _memory_vs_input_size(
         for tool in ("zhtok-segment", "zhtok-regex"):
             if tool not in tools or tool not in models or tool in skipped:
                 continue
-            peaks: dict[str, list[float]] = {"small": [], "large": []}
-            seconds: dict[str, list[float]] = {"small": [], "large": []}
+            # (input, workers) of each timed run
+            runs_of = {"small": ("small", 2), "large": ("large", 2), "large_workers_1": ("large", 1)}
+            peaks: dict[str, list[float]] = {k: [] for k in runs_of}
+            seconds: dict[str, list[float]] = {k: [] for k in runs_of}
+            names = list(runs_of)
             for run_index in range(runs):
-                for which in (("small", "large") if run_index % 2 == 0 else ("large", "small")):
+                shift = run_index % len(names)
+                for name in names[shift:] + names[:shift]:
+                    which, workers = runs_of[name]
                     command = ["zhtok", "encode", str(inputs[which]), "--tokenizer", models[tool],
-                               "--output-prefix", str(work / f"{tool}_{which}"), "--workers", "2"]
+                               "--output-prefix", str(work / f"{tool}_{name}"), "--workers", str(workers)]
                     elapsed, _, peak = _timed_process(command, {}, work / "log.txt")
-                    peaks[which].append(peak)
-                    seconds[which].append(elapsed)
-            figures = {which: {"peak_rss_mb": statistics.median(peaks[which]), "peak_rss_mb_all": peaks[which],
-                               "seconds": statistics.median(seconds[which])} for which in inputs}
+                    peaks[name].append(peak)
+                    seconds[name].append(elapsed)
+            figures = {name: {"peak_rss_mb": statistics.median(peaks[name]), "peak_rss_mb_all": peaks[name],
+                              "seconds": statistics.median(seconds[name]), "seconds_all": seconds[name]}
+                       for name in runs_of}
             figures["large_vs_small"] = figures["large"]["peak_rss_mb"] / figures["small"]["peak_rss_mb"]
+            figures["large_workers_2_vs_1"] = figures["large_workers_1"]["seconds"] / figures["large"]["seconds"]
             result["tools"][tool] = figures
             log(f"memory, {tool}: {figures['small']['peak_rss_mb']:.1f} MB for {small.stat().st_size / 1e6:,.0f} MB, "
-                f"{figures['large']['peak_rss_mb']:.1f} MB for {large.stat().st_size / 1e6:,.0f} MB")
+                f"{figures['large']['peak_rss_mb']:.1f} MB for {large.stat().st_size / 1e6:,.0f} MB; "
+                f"--workers 2 {figures['large_workers_2_vs_1']:.2f}x --workers 1 on it")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
@@ -716,6 +725,9 @@ def _compare(results: dict[str, Any]) -> dict[str, Any]:
     for tool, figures in memory.get("tools", {}).items():
         targets.append(_target(f"memory: zhtok encode ({tool}) peak RSS for {sizes['large']:,.0f} MB ≤ for "
                                f"{sizes['small']:,.0f} MB", figures["large_vs_small"], 1.0, at_most=True))
+        if "large_workers_2_vs_1" in figures:
+            targets.append(_target(f"zhtok encode ({tool}) on {sizes['large']:,.0f} MB: --workers 2 ≥ "
+                                   f"{E2E_SPEEDUP_TARGET}× --workers 1", figures["large_workers_2_vs_1"], E2E_SPEEDUP_TARGET))
     return comparison
 
 
@@ -743,13 +755,18 @@ def memory_table(memory: dict[str, Any]) -> list[str]:
         f"of the end-to-end jsonl and on those bytes written over and over to {large:,.0f} MB (the target: no "
         "more); median (all runs).",
         "",
-        f"| tokenizer | {small:,.0f} MB: peak RSS MB | {large:,.0f} MB: peak RSS MB | × |",
-        "|---|---:|---:|---:|",
+        f"| tokenizer | {small:,.0f} MB: peak RSS MB | {large:,.0f} MB: peak RSS MB | × | "
+        f"{large:,.0f} MB: wall s, 1 worker → 2 |",
+        "|---|---:|---:|---:|---:|",
     ]
     for tool, f in memory["tools"].items():
         cells = [f"{f[k]['peak_rss_mb']:.1f} ({', '.join(f'{v:.1f}' for v in f[k]['peak_rss_mb_all'])})"
                  for k in ("small", "large")]
-        lines.append(f"| {tool} | {cells[0]} | {cells[1]} | {f['large_vs_small']:.3f} |")
+        scaling = "–"
+        if "large_workers_1" in f:
+            scaling = (f"{f['large_workers_1']['seconds']:.1f} → {f['large']['seconds']:.1f} "
+                       f"(×{f['large_workers_2_vs_1']:.2f})")
+        lines.append(f"| {tool} | {cells[0]} | {cells[1]} | {f['large_vs_small']:.4f} | {scaling} |")
     return lines
 
 

@@ -94,6 +94,8 @@ def test_bench_encode_zhtok_and_tiktoken(tmp_path: Path) -> None:
     for figures in memory["tools"].values():
         assert len(figures["small"]["peak_rss_mb_all"]) == len(figures["large"]["peak_rss_mb_all"]) == 2
         assert figures["small"]["peak_rss_mb"] > 10 and figures["large_vs_small"] > 0
+        assert len(figures["large_workers_1"]["seconds_all"]) == 2
+        assert figures["large_workers_2_vs_1"] == figures["large_workers_1"]["seconds"] / figures["large"]["seconds"]
     assert not (out / "memory").exists()  # the inputs are removed
     memory_targets = [t for t in results["comparison"]["targets"] if t["target"].startswith("memory:")]
     assert len(memory_targets) == 2 and all(t["met"] == (t["value"] <= 1.0) for t in memory_targets)

@@ -87,7 +87,7 @@ def test_blocks_hold_tables_environment_and_command() -> None:
     encode = render("encode", results["encode"])
     assert "| zhtok-segment | 6.50 (×0.54) | 6.80 (×0.57) | 12.5 (×1.04) |" in encode
     assert "| zhtok encode zhtok-segment | 2.50 (×1.32 HF) | 4.50 (×1.55 HF) | 100 |" in encode
-    assert "| zhtok-segment | 84.5 (84.5, 84.1, 85.0) | 86.0 (86.0, 85.5, 86.2) | 1.018 |" in encode
+    assert "| zhtok-segment | 84.5 (84.5, 84.1, 85.0) | 86.0 (86.0, 85.5, 86.2) | 1.0178 | – |" in encode
     assert "written over and over to 1,027 MB" in encode.replace("\n", " ")
     # zhtok's peak RSS includes the process that ran cut_batch, which the memory summary holds.
     assert "| 70 | 0.64 | 0.08 |" in seg
