@@ -18,6 +18,12 @@ def test_seg_stdin_to_stdout():
     assert r.stdout.decode().split("\n") == ["南京市 长江 大桥", "", "研究 生命 的 起源", ""]
 
 
+def test_seg_fast_scores_words_by_frequency():
+    r = run(["seg", "--fast"], "乒乓球拍卖完了\n".encode())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == "乒乓球 拍卖 完了\n"  # the trained model: 乒乓球 拍卖 完 了
+
+
 def test_seg_files_keep_order_and_delimiter(tmp_path):
     a, b, out = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "out.txt"
     a.write_text("\ufeff他从马上下来\n", encoding="utf-8")

@@ -242,6 +242,19 @@ def test_by_frequency_is_the_dictionary_model_of_the_same_counts(tmp_path):
     assert [_core.Segmenter(again).cut(t) for t in texts] == [_core.Segmenter(unigram).cut(t) for t in texts]
 
 
+def test_fast_segmenter_uses_the_frequency_model_of_its_file():
+    from zhtok import _core
+    from zhtok._paths import DEFAULT_SEG_MODEL, vocab_file
+
+    fast = zhtok.Segmenter(fast=True)
+    by_frequency = _core.Segmenter(_core.SegModel.load(str(vocab_file(DEFAULT_SEG_MODEL))).by_frequency())
+    assert fast.cut("乒乓球拍卖完了") == by_frequency.cut("乒乓球拍卖完了") == ["乒乓球", "拍卖", "完了"]
+    assert zhtok.Segmenter().cut("乒乓球拍卖完了") == ["乒乓球", "拍卖", "完", "了"]
+    assert fast.cut("南京市长江大桥") == ["南京市", "长江", "大桥"]
+    fast.add_word("拍卖完")  # user dictionaries work as with the trained model
+    assert fast.cut("乒乓球拍卖完了") == ["乒乓球", "拍卖完", "了"]
+
+
 def test_load_user_dict(tmp_path):
     path = tmp_path / "user.txt"
     path.write_text("\ufeff# comment\n云计算平台 5\n\n深度求索\n大模型 3 n\n", encoding="utf-8")

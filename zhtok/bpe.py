@@ -52,7 +52,7 @@ class Tokenizer:
         their frequency in the segmenter's training text alone, as jieba does, instead of by the
         trained model: encoding with the segment pre-tokenizer is about twice as fast, and the
         ids differ where the two segmenters disagree (on the benchmark's Chinese/English text,
-        about 1 word in 30; ``zhtok bench encode`` reports it). For corpora where throughput
+        about 1 Chinese word in 40; ``zhtok bench encode`` reports it). For corpora where throughput
         matters more than encoding exactly as training pre-tokenized. Raises ValueError for
         the regex pre-tokenizer, which does not segment."""
         if self._fast_segmentation:
