@@ -19,7 +19,9 @@ from . import _core
 from .corpus import BadRecord, CorpusReader, text_batches
 
 EXCLUDE_NGRAM = 10
-_HAN_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
+# Han ideographs: CJK Unified (with Extension A and B onwards) and Compatibility Ideographs.
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_WORD = re.compile(f"[{HAN_CHARS}]{{2,}}")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from ._paths import DEFAULT_SEG_MODEL, vocab_file
 def _load_model(path: str, fast: bool = False) -> _core.SegModel:
     # Models are immutable, so Segmenters built on the same file share one copy.
     if fast:
-        return _load_model(path).by_frequency()
+        return _load_model(path, False).by_frequency()  # the same key as Segmenter(): one load
     return _core.SegModel.load(path)
 
 
