@@ -32,7 +32,6 @@ import operator
 import os
 import struct
 import warnings
-from array import array
 from typing import Any
 
 import numpy as np
@@ -57,13 +56,17 @@ _DTYPE_OF_CODE = {
 _CODE_OF_DTYPE = {dt: code for code, dt in _DTYPE_OF_CODE.items()}
 # magic 9 + version 8 + dtype code 1 + sequence count 8 + document count 8
 _HEADER_STRUCT = struct.Struct("<9sQBQQ")
+_LENGTH_STRUCT = struct.Struct("<q")  # a document's length in the lengths file
 _HEADER_SIZE = _HEADER_STRUCT.size  # 34
 _MAX_SEQUENCE_LENGTH = 2**31 - 1  # lengths are stored as int32
 _COPY_CHUNK = 1 << 24  # tokens per write when copying a dataset
-# Document lengths held in memory before they are appended to the lengths file, and read back
-# at a time to write the index: memory stays the same whatever the corpus size (8.3 million
-# documents held 66 MB of lengths, and writing their index 200 MB more).
+# Document lengths read back at a time to write the index: memory stays the same whatever the
+# corpus size (8.3 million documents held 66 MB of lengths, and writing their index 200 MB more).
 _LENGTHS_CHUNK = 1 << 16
+# The lengths file's write buffer. Lengths go straight to it: an array of them grown batch by
+# batch and dropped when full was reallocated at every batch, and that churn of the heap grew
+# zhtok encode's peak with the input's length.
+_LENGTHS_BUFFER = 1 << 16
 
 
 def dtype_for_vocab(vocab_size: int) -> np.dtype:
@@ -114,11 +117,10 @@ class IndexedDatasetWriter:
         self._bin_tmp = self.bin_path + ".tmp"
         self._idx_tmp = self.idx_path + ".tmp"
         self._len_tmp = self.prefix + ".lengths.tmp"  # lengths made durable by checkpoint()
-        self._pending = array("q")  # lengths not yet appended to the lengths file
         self._count = 0  # documents added
         if _resume is None:
             self._bin = open(self._bin_tmp, "wb", buffering=1 << 20)
-            open(self._len_tmp, "wb").close()
+            self._len = open(self._len_tmp, "wb", buffering=_LENGTHS_BUFFER)
         else:
             self._reopen(_resume)
         self._state = "open"
@@ -143,34 +145,21 @@ class IndexedDatasetWriter:
         self._bin = open(self._bin_tmp, "r+b", buffering=1 << 20)
         self._bin.truncate(nbytes)
         self._bin.seek(nbytes)
+        self._len = open(self._len_tmp, "ab", buffering=_LENGTHS_BUFFER)
 
     def checkpoint(self) -> dict:
         """Makes every document added so far durable and returns the state that
         :meth:`resume` continues from."""
         self._check_open()
-        self._bin.flush()
-        os.fsync(self._bin.fileno())
-        self._spill(sync=True)
+        for f in (self._bin, self._len):
+            f.flush()
+            os.fsync(f.fileno())
         return {"documents": self._count, "bin_bytes": self._bin.tell()}
 
     def _add_lengths(self, lengths) -> None:
         """Records lengths (little-endian int64 bytes, any bytes-like) of documents already written."""
-        self._pending.frombytes(lengths)
-        self._lengths_added(len(lengths) // 8)
-
-    def _lengths_added(self, k: int) -> None:
-        """Counts k lengths just put in _pending, and spills them when a chunk is full."""
-        self._count += k
-        if len(self._pending) >= _LENGTHS_CHUNK:
-            self._spill(sync=False)
-
-    def _spill(self, sync: bool) -> None:
-        with open(self._len_tmp, "ab") as f:
-            f.write(self._pending.tobytes())
-            if sync:
-                f.flush()
-                os.fsync(f.fileno())
-        self._pending = array("q")
+        self._len.write(lengths)
+        self._count += len(lengths) // 8
 
     def _length_chunks(self, docs: int):
         """The first docs lengths of the lengths file, as int64 arrays of at most _LENGTHS_CHUNK."""
@@ -196,8 +185,7 @@ class IndexedDatasetWriter:
         arr = self._validate(tokens, self._count)
         if arr.size:
             self._bin.write(memoryview(arr).cast("B"))
-        self._pending.append(arr.size)
-        self._lengths_added(1)
+        self._add_lengths(_LENGTH_STRUCT.pack(arr.size))
 
     def add_documents(self, tokens: np.ndarray, lengths: Any) -> None:
         """Appends several documents at once: ``tokens``, all of them end to end (a 1-D integer
@@ -314,7 +302,7 @@ class IndexedDatasetWriter:
             self._bin.flush()
             os.fsync(self._bin.fileno())
             self._bin.close()
-            self._spill(sync=False)
+            self._len.close()
             self._write_index()
             _replace_pair(self._bin_tmp, self.bin_path, self._idx_tmp, self.idx_path)
         except BaseException:
@@ -353,6 +341,7 @@ class IndexedDatasetWriter:
             return
         self._state = "suspended"
         self._bin.close()
+        self._len.close()
 
     def abort(self) -> None:
         """Stops writing and removes the temporary files; final names are left as they were."""
@@ -361,6 +350,7 @@ class IndexedDatasetWriter:
         self._state = "aborted"
         try:
             self._bin.close()
+            self._len.close()
         finally:
             for path in (self._bin_tmp, self._idx_tmp, self._len_tmp):
                 _remove(path)

@@ -136,7 +136,7 @@ void bind_bpe(py::module_& m) {
           "encode_batch_to_numpy",
           [](const Tokenizer& tok, py::iterable texts, size_t threads, bool allow_special) {
             auto runs = encode_iterable(tok, texts, threads, allow_special);
-            return runs_to_numpy(runs.size(), [&](size_t c) -> const IdRuns& { return runs[c]; });
+            return runs_to_numpy(runs.size(), [&](size_t c) { return std::pair(&runs[c], runs[c].all()); });
           },
           py::arg("texts"), py::arg("threads") = 0, py::arg("allow_special") = false)
       .def(

@@ -80,32 +80,46 @@ class GcPause {
 // Python tokenizer keeps one for its ids), lends its objects.
 py::list id_list(const uint32_t* ids, size_t n, py::handle shared_ints = py::handle());
 
+// Consecutive documents of an IdRuns: the ids [ids_begin, ids_end) and the lengths
+// [lengths_begin, lengths_end) of its vectors.
+struct IdRunsPart {
+  size_t ids_begin = 0, ids_end = 0, lengths_begin = 0, lengths_end = 0;
+};
+
 // Token ids of consecutive documents in one buffer (one allocation for many documents instead
 // of one each): their ids end to end, and each one's count.
 struct IdRuns {
   std::vector<uint32_t> ids;
   std::vector<int64_t> lengths;
   void add(size_t ids_before) { lengths.push_back(int64_t(ids.size() - ids_before)); }
+  IdRunsPart all() const { return {0, ids.size(), 0, lengths.size()}; }
+  // The part holding the documents added from now on: begin() now, end(part) after them.
+  IdRunsPart begin() const { return {ids.size(), ids.size(), lengths.size(), lengths.size()}; }
+  void end(IdRunsPart& part) const { part.ids_end = ids.size(), part.lengths_end = lengths.size(); }
 };
 
 // A Python list with a list of ints per document of runs, in order, built with the GC paused
 // (GIL held).
 py::list id_lists(const std::vector<IdRuns>& runs, py::handle shared_ints = py::handle());
 
-// runs(0) .. runs(n - 1) (each an IdRuns) end to end as numpy arrays: (ids Id, lengths int64).
-// Id narrower than uint32 only where every id fits (the caller checks the vocabulary size).
+// The documents of runs(0) .. runs(n - 1) end to end as numpy arrays: (ids Id, lengths int64).
+// runs(c) gives an IdRuns and the part of it to take: (const IdRuns*, IdRunsPart). Id narrower
+// than uint32 only where every id fits (the caller checks the vocabulary size).
 template <typename Id = uint32_t, typename Runs>
 py::tuple runs_to_numpy(size_t n, Runs&& runs) {
   size_t tokens = 0, count = 0;
-  for (size_t c = 0; c < n; ++c) tokens += runs(c).ids.size(), count += runs(c).lengths.size();
+  for (size_t c = 0; c < n; ++c) {
+    IdRunsPart p = runs(c).second;
+    tokens += p.ids_end - p.ids_begin, count += p.lengths_end - p.lengths_begin;
+  }
   py::array_t<Id> flat(tokens);
   py::array_t<int64_t> lengths(count);
   Id* f = flat.mutable_data();
   int64_t* l = lengths.mutable_data();
   for (size_t c = 0; c < n; ++c) {
-    const IdRuns& r = runs(c);
-    f = std::copy(r.ids.begin(), r.ids.end(), f);
-    l = std::copy(r.lengths.begin(), r.lengths.end(), l);
+    auto [r, p] = runs(c);
+    f = std::copy(r->ids.begin() + p.ids_begin, r->ids.begin() + p.ids_end, f);
+    l = std::copy(r->lengths.begin() + p.lengths_begin, r->lengths.begin() + p.lengths_end, l);
   }
   return py::make_tuple(flat, lengths);
 }
