@@ -370,6 +370,17 @@ def test_fast_segmentation_keeps_the_vocabulary(default_tok):
     assert fast.encode(MIXED) != [] and fast.decode(default_tok.encode(MIXED)) == MIXED
 
 
+def test_fast_segmentation_is_the_cores_to_tell(default_tok):
+    # A Tokenizer wrapped around a core made fast by hand says so too; a fast core made fast
+    # again stays fast and encodes the same.
+    core = default_tok._core.with_fast_segmentation()
+    assert core.fast_segmentation and not default_tok._core.fast_segmentation
+    wrapped = Tokenizer(core)
+    assert wrapped.fast_segmentation and wrapped.with_fast_segmentation() is wrapped
+    again = core.with_fast_segmentation()
+    assert again.fast_segmentation and again.encode("乒乓球拍卖完了") == core.encode("乒乓球拍卖完了")
+
+
 def test_fast_segmentation_cuts_the_words_of_the_frequency_model(default_tok):
     # 乒乓球/拍卖/完/了 by the trained model, 完了 by frequency: each tokenizer keeps to its
     # own segmenter's words, and tokens never cross them.

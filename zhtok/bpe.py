@@ -27,9 +27,8 @@ class Tokenizer:
     '南京市长江大桥'
     """
 
-    def __init__(self, core: _core.Tokenizer, fast_segmentation: bool = False):
+    def __init__(self, core: _core.Tokenizer):
         self._core = core
-        self._fast_segmentation = fast_segmentation
         self._ids: dict[bytes, int] | None = None
         # Every id's int, made once: the core puts these objects in the lists it returns
         # rather than a new int per token (encode_batch 8-10% faster; line by line too).
@@ -55,14 +54,14 @@ class Tokenizer:
         about 1 Chinese word in 40; ``zhtok bench encode`` reports it). For corpora where throughput
         matters more than encoding exactly as training pre-tokenized. Raises ValueError for
         the regex pre-tokenizer, which does not segment."""
-        if self._fast_segmentation:
+        if self.fast_segmentation:
             return self
-        return Tokenizer(self._core.with_fast_segmentation(), fast_segmentation=True)
+        return Tokenizer(self._core.with_fast_segmentation())
 
     @property
     def fast_segmentation(self) -> bool:
         """Whether this tokenizer segments by word frequency (:meth:`with_fast_segmentation`)."""
-        return self._fast_segmentation
+        return self._core.fast_segmentation
 
     def save(self, path: str | os.PathLike) -> None:
         self._core.save(os.fspath(path))

@@ -108,6 +108,8 @@ void bind_bpe(py::module_& m) {
       .def("with_fast_segmentation",
            [](const Tokenizer& tok) { return std::const_pointer_cast<Tokenizer>(tok.with_fast_segmentation()); },
            py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("fast_segmentation", &Tokenizer::fast_segmentation,
+                             "Whether this tokenizer came from with_fast_segmentation()")
       .def_property_readonly(
           "seg_model",
           [](const Tokenizer& tok) { return std::const_pointer_cast<segment::SegModel>(tok.pretokenizer().seg_model()); },

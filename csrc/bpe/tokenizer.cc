@@ -27,7 +27,11 @@ Tokenizer::Tokenizer(PretokenizerKind kind, std::shared_ptr<const segment::SegMo
 
 std::shared_ptr<const Tokenizer> Tokenizer::with_fast_segmentation() const {
   if (!is_segment(pre_.kind())) throw_input("only a tokenizer with the segment pre-tokenizer has a segmentation to speed up");
-  return std::make_shared<Tokenizer>(pre_.kind(), pre_.seg_model()->by_frequency(), model_.merges(), specials_);
+  // Already fast: its model is shared, not scored by frequency again.
+  auto seg = fast_segmentation_ ? pre_.seg_model() : pre_.seg_model()->by_frequency();
+  auto fast = std::make_shared<Tokenizer>(pre_.kind(), std::move(seg), model_.merges(), specials_);
+  fast->fast_segmentation_ = true;
+  return fast;
 }
 
 const std::string& Tokenizer::token_bytes(uint32_t id) const {

@@ -24,6 +24,9 @@ class Tokenizer {
   // segmentation, words that differ from the trained segmenter's where the two disagree.
   // Throws Input for a tokenizer that does not segment.
   std::shared_ptr<const Tokenizer> with_fast_segmentation() const;
+  // Whether this tokenizer came from with_fast_segmentation (it is not saved: a file holds the
+  // trained segmenter, and loading gives it back).
+  bool fast_segmentation() const { return fast_segmentation_; }
 
   // A file written by save(): magic, version, checksum; Format errors name the path.
   static std::shared_ptr<const Tokenizer> load(const std::string& path);
@@ -85,6 +88,7 @@ class Tokenizer {
   BpeModel model_;
   std::vector<std::string> specials_;
   uint64_t instance_;
+  bool fast_segmentation_ = false;
   mutable std::mutex pool_mu_;
   mutable std::vector<std::unique_ptr<Scratch>> pool_;
 };
