@@ -11,8 +11,8 @@
 
 #include "bindings/parallel.h"
 #include "bindings/text.h"
-#include "common/scratch.h"
 #include "bpe/tokenizer.h"
+#include "common/scratch.h"
 #include "io/corpus_line.h"
 #include "io/json_line.h"
 
@@ -250,7 +250,7 @@ void bind_io(py::module_& m) {
                                                          : runs_to_numpy<uint32_t>(n_chunks, slot));
           } else {
             size_t count = 0;
-            for (size_t c = 0; c < n_chunks; ++c) count += results[c].docs[k].lengths_end - results[c].docs[k].lengths_begin;
+            for (const ChunkResult& r : results) count += r.docs[k].lengths_end - r.docs[k].lengths_begin;
             docs.append(count);
           }
         }
