@@ -197,18 +197,24 @@ class CorpusReader:
             lf_first = block.startswith(b"\n")  # the CR of this line end, if any, is in head
             text = block.replace(b"\r\n", b"\n") if split else block
             lf1, lf2 = text.find(b"\n"), text.rfind(b"\n")
-            tail = text[lf2 + 1:]  # after the block's last newline: the start of the next line
+            # After the block's last newline: the start of the next line. Unsplit, views of the
+            # block rather than copies: copies of every size from every block were most of what
+            # the reading thread allocated, and the heap they churned grew over a long run.
+            tail = text[lf2 + 1:] if split else memoryview(text)[lf2 + 1:]
             if lf1 >= 0:
                 if split:
                     lines = text[:lf2].split(b"\n")
                     first_len = len(lines[0])
-                else:  # the first line apart (it may continue a line of earlier blocks)
-                    lines = [text[:lf1 + 1]] + ([memoryview(text)[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
+                else:
                     first_len = lf1 - 1 if lf1 and text[lf1 - 1] == 13 else lf1  # as if split
+                    if not (head or dropping) and first_len <= keep:  # starts at a line start
+                        lines = [memoryview(text)[:lf2 + 1]]
+                    else:  # the first line apart: it continues a line of earlier blocks
+                        lines = [memoryview(text)[:lf1 + 1]] + ([memoryview(text)[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
                 if dropping or head_len + first_len > keep:
                     lines[0] = None
                 elif head:
-                    joined = b"".join(head) + lines[0]
+                    joined = b"".join([*head, lines[0]])
                     lines[0] = joined[:-1] if split and lf_first and joined.endswith(b"\r") else joined
                 head, head_len, dropping = [], 0, False
                 yield lines, len(block) - len(tail)
