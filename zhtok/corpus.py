@@ -200,7 +200,8 @@ class CorpusReader:
             # After the block's last newline: the start of the next line. Unsplit, views of the
             # block rather than copies: copies of every size from every block were most of what
             # the reading thread allocated, and the heap they churned grew over a long run.
-            tail = text[lf2 + 1:] if split else memoryview(text)[lf2 + 1:]
+            view = text if split else memoryview(text)
+            tail = view[lf2 + 1:]
             if lf1 >= 0:
                 if split:
                     lines = text[:lf2].split(b"\n")
@@ -208,9 +209,9 @@ class CorpusReader:
                 else:
                     first_len = lf1 - 1 if lf1 and text[lf1 - 1] == 13 else lf1  # as if split
                     if not (head or dropping) and first_len <= keep:  # starts at a line start
-                        lines = [memoryview(text)[:lf2 + 1]]
+                        lines = [view[:lf2 + 1]]
                     else:  # the first line apart: it continues a line of earlier blocks
-                        lines = [memoryview(text)[:lf1 + 1]] + ([memoryview(text)[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
+                        lines = [view[:lf1 + 1]] + ([view[lf1 + 1:lf2 + 1]] if lf2 > lf1 else [])
                 if dropping or head_len + first_len > keep:
                     lines[0] = None
                 elif head:

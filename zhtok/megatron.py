@@ -232,7 +232,7 @@ class IndexedDatasetWriter:
             self._bin.write(memoryview(np.ascontiguousarray(tokens[a:a + _COPY_CHUNK])).cast("B"))
         lengths = ds.sequence_lengths
         for a in range(0, lengths.size, _LENGTHS_CHUNK):
-            self._add_lengths(np.ascontiguousarray(lengths[a:a + _LENGTHS_CHUNK], dtype="<i8").tobytes())
+            self._add_lengths(memoryview(np.ascontiguousarray(lengths[a:a + _LENGTHS_CHUNK], dtype="<i8")).cast("B"))
 
     def _validate(self, tokens: Any, doc: int) -> np.ndarray:
         try:

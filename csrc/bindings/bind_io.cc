@@ -200,7 +200,7 @@ void bind_io(py::module_& m) {
               ChunkResult& out = results[c];
               out.worker = worker;
               out.docs.resize(slots);
-              for (size_t k = 0; k < slots; ++k) out.docs[k] = runs[k].begin();
+              for (size_t k = 0; k < slots; ++k) out.docs[k] = runs[k].start_part();
               // Counted here and stored once: results of neighbouring chunks share cache lines,
               // and a store per line from each thread would bounce them between the cores.
               size_t lines = 0;
@@ -232,7 +232,7 @@ void bind_io(py::module_& m) {
                 if (lf == std::string_view::npos) break;
                 rest.remove_prefix(lf + 1);
               }
-              for (size_t k = 0; k < slots; ++k) runs[k].end(out.docs[k]);
+              for (size_t k = 0; k < slots; ++k) runs[k].end_part(out.docs[k]);
               out.lines = lines;
             }
           });

@@ -93,9 +93,10 @@ struct IdRuns {
   std::vector<int64_t> lengths;
   void add(size_t ids_before) { lengths.push_back(int64_t(ids.size() - ids_before)); }
   IdRunsPart all() const { return {0, ids.size(), 0, lengths.size()}; }
-  // The part holding the documents added from now on: begin() now, end(part) after them.
-  IdRunsPart begin() const { return {ids.size(), ids.size(), lengths.size(), lengths.size()}; }
-  void end(IdRunsPart& part) const { part.ids_end = ids.size(), part.lengths_end = lengths.size(); }
+  // The part holding the documents added from now on: start_part() before them, end_part(part)
+  // after them.
+  IdRunsPart start_part() const { return {ids.size(), ids.size(), lengths.size(), lengths.size()}; }
+  void end_part(IdRunsPart& part) const { part.ids_end = ids.size(), part.lengths_end = lengths.size(); }
 };
 
 // A Python list with a list of ints per document of runs, in order, built with the GC paused
