@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import zhtok
 from zhtok.cli import main
 
 
@@ -66,6 +67,8 @@ def test_train_seg_then_seg(tmp_path):
     assert f"{train}:2: empty line; skipped" in r.stderr.decode()
     r = run(["seg", "--model", str(model)], "我们喜欢自然语言处理".encode())
     assert r.stdout.decode().strip() == "我们 喜欢 自然语言处理"
+    r = run(["train-seg", str(train), "-o", str(model), "--new-word-bias", "2.5"])
+    assert r.returncode == 0 and "new-word bias 2.5" in zhtok.Segmenter(model).model.info
 
 
 def test_demo_runs_the_whole_pipeline_on_the_bundled_sample(tmp_path):

@@ -52,7 +52,7 @@ def cmd_train_seg(args: argparse.Namespace) -> int:
     if args.type == "perceptron":
         options = dict(epochs=args.epochs, dev=args.dev or [], on_epoch=_print_epoch(args.epochs),
                        folds=args.folds, min_feature_count=args.min_feature_count,
-                       bigram_weight=args.bigram_weight)
+                       bigram_weight=args.bigram_weight, new_word_bias=args.new_word_bias)
     stats = train_segmenter(args.inputs, args.output, kind=args.type, on_error=args.on_error,
                             unlabeled=args.unlabeled or [], min_unlabeled_count=args.min_unlabeled_count,
                             exclude=args.exclude or [], threads=args.threads, **options)
@@ -274,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--bigram-weight", type=float, default=10.0,
                    help="where dictionary words cross, weight of the training text's word bigrams "
                         "against the model's score (default 10; 0 = no bigrams)")
+    t.add_argument("--new-word-bias", type=float, default=10.0,
+                   help="added to the score of every out-of-dictionary word of 2+ characters: higher finds "
+                        "more new words (out-of-vocabulary recall) at some cost to known ones (default 10)")
     t.add_argument("--unlabeled", nargs="+", action="extend", metavar="RAW",
                    help="raw text of your domain (.txt/.jsonl, plain, .gz or .zst, globs): the trained model "
                         "segments it and adds the frequent new words to its dictionary")

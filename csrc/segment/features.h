@@ -158,6 +158,12 @@ inline int edge_features(const Edge& e, const uint32_t* ids, uint64_t count, boo
 
 constexpr int kNumWordFeatures = 32;
 
+// Raises the score of every out-of-dictionary (free) word of 2+ runes by bias, through the one
+// length weight each has (edge_features' out[2]): how the trainer sets the model's new-word bias.
+inline void add_new_word_bias(std::vector<float>& edge_w, const FeatureLayout& L, float bias) {
+  for (size_t len = 2; len <= 8; ++len) edge_w[L.word(static_cast<int>(8 + FeatureLayout::clamp8(len)))] += bias;
+}
+
 inline uint32_t FeatureLayout::edge_size() const { return ids * 16 + kNumWordFeatures; }
 
 }  // namespace zhtok::segment

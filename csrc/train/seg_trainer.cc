@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <unordered_map>
 
@@ -253,8 +254,10 @@ size_t train_epoch(const Corpus& c, const FoldedDictionary& d, const TrainingFea
 // The model from averaged weights; hashed features whose weights never moved are left out.
 std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFeatures& tf,
                                      const Weights& cw, const Weights& ew, double step,
-                                     std::string info, const WordBigrams& bigrams) {
+                                     std::string info, const WordBigrams& bigrams,
+                                     float new_word_bias) {
   std::vector<float> char_w = cw.averaged(step), edge_w = ew.averaged(step);
+  add_new_word_bias(edge_w, tf.layout, new_word_bias);
   const size_t base = tf.layout.hashed_base();
   std::vector<std::pair<uint64_t, uint32_t>> order;  // (key, old hashed index)
   float top = 0;
@@ -278,7 +281,9 @@ std::shared_ptr<SegModel> make_model(const FoldedDictionary& d, const TrainingFe
     ++kept;
   }
   char_w.resize(base * kNumTags);
-  info += ", " + std::to_string(kept) + " hashed features";
+  char bias[32];
+  std::snprintf(bias, sizeof bias, "%g", new_word_bias);
+  info += ", " + std::to_string(kept) + " hashed features, new-word bias " + bias;
   auto scorer = std::make_unique<PerceptronScorer>(tf.index, std::move(hashed), scale,
                                                    std::move(char_w), std::move(edge_w), d.counts);
   return std::make_shared<SegModel>(d.trie, std::move(scorer), std::move(info), kNormalizer, bigrams);
@@ -323,6 +328,8 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   if (opt.folds < 2) throw_input("folds must be at least 2");
   if (!(opt.bigram_weight >= 0) || !std::isfinite(opt.bigram_weight))
     throw_input("the bigram weight must be a number >= 0");
+  if (!std::isfinite(opt.new_word_bias) || std::fabs(opt.new_word_bias) > 1e4f)
+    throw_input("the new-word bias must be a number between -10000 and 10000");
   SegTrainReport report;
   // 1. Read the corpus; build the dictionary and the features of every rune.
   Corpus train = read_corpus(paths, opt.on_bad, report.stats);
@@ -357,7 +364,7 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
                        std::to_string(dict.words.size()) + " distinct, " + std::to_string(epoch) +
                        " epochs";
     if (dev.size() > 0 || epoch == opt.epochs) {
-      auto model = make_model(dict, tf, cw, ew, step, info, bigrams);
+      auto model = make_model(dict, tf, cw, ew, step, info, bigrams, opt.new_word_bias);
       if (dev.size() > 0) evaluate(model, dev, er);
       if (epoch == opt.epochs) model->save(output);
     }

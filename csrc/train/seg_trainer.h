@@ -28,6 +28,11 @@ struct SegTrainOptions {
   // Where dictionary words cross, readings are chosen by the model's score plus this many times
   // their log-probability under the training text's word bigrams (0: no bigrams in the model).
   float bigram_weight = 10.f;
+  // Added to the score of every out-of-dictionary word of 2+ characters. The perceptron learns
+  // how often new words occur from its jackknife folds, which see fewer than text from another
+  // time or domain holds. On a held-out tenth of pku/train.txt, F1 stays within 0.04 of its best
+  // for biases 0 to 15 while out-of-vocabulary recall rises 66.4% -> 70.0%; 10 is the middle.
+  float new_word_bias = 10.f;
   std::vector<std::string> dev_paths;
   io::OnBadLine on_bad = io::OnBadLine::Skip;
   std::function<void(const EpochReport&)> on_epoch;  // called after each epoch
