@@ -202,6 +202,21 @@ def test_del_word_disables_dictionary_word():
     assert "马上" in seg.cut("他从马上下来")
 
 
+def test_a_deleted_word_is_not_proposed_as_a_new_word():
+    # Without its dictionary edge the model would still cut 喜欢 as a word it does not know;
+    # n-best and ambiguities read the same lattice. One character stays cuttable.
+    seg = zhtok.Segmenter()
+    for word, text in (("喜欢", "我们喜欢自然语言处理"), ("语言", "自然语言处理很有趣"),
+                       ("长江", "南京市长江大桥")):
+        assert word in seg.cut(text)
+        assert seg.del_word(word)
+        assert word not in seg.cut(text)
+        assert all(word not in words for words, _ in seg.nbest(text, 20))
+    assert seg.del_word("我")
+    assert "".join(seg.cut("我们喜欢我")) == "我们喜欢我"
+    assert seg.cut("我")[0] == "我"
+
+
 def test_user_word_frequency_matters():
     seg = zhtok.Segmenter()
     seg.add_word("江大桥", 1)  # a rare word competes, and loses here

@@ -87,9 +87,15 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
         if (edges[k].end == end) return true;
       return false;
     };
+    // A word the user deleted is not proposed as a new word either (a free word of one unit
+    // still is: every position must be left).
+    deleted_ends.clear();
     dict.for_each_prefix(cps + i, n - i, [&](size_t len_, int32_t wid) {
       size_t end = i + len_;
-      if (boundary_ok[end] && !user.is_deleted(wid) && !has_user_edge(end))
+      if (!boundary_ok[end]) return;
+      if (user.is_deleted(wid))
+        deleted_ends.push_back(static_cast<uint32_t>(end));
+      else if (!has_user_edge(end))
         edges.emplace_back(uint32_t(i), uint32_t(end), 0.f, wid, -1.f, EdgeSource::Dict);
     });
     // Ends already taken from i, as a bit mask of end - i (a word of 64+ runes is rare: scan).
@@ -110,7 +116,8 @@ void Lattice::build(const char32_t* cps, const CharClass* cls, size_t len, const
       if (u > 0 && ((stops[end - 1] & kStopAround) | stops[end])) break;
       ++end;
       while (end < n && !boundary_ok[end]) ++end;
-      if (!is_taken(end))
+      if (!is_taken(end) && (u == 0 || deleted_ends.empty() ||
+                             std::find(deleted_ends.begin(), deleted_ends.end(), end) == deleted_ends.end()))
         edges.emplace_back(uint32_t(i), uint32_t(end), 0.f, -1, -1.f, EdgeSource::Free);
     }
   }

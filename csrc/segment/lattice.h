@@ -43,6 +43,7 @@ struct Lattice {
   std::vector<uint32_t> first_edge;    // edges from i: [first_edge[i], first_edge[i + 1])
   std::vector<uint8_t> boundary_ok;    // boundary_ok[i]: a word may start or end before rune i
   std::vector<uint8_t> stops;          // build's: how rune i stops free words (kStopAround, kStopBefore)
+  std::vector<uint32_t> deleted_ends;  // build's: ends of the user-deleted words from one start
   bool has_user_edges = false;         // whether build or add_edge added any User edge
   static constexpr uint8_t kStopAround = 1, kStopBefore = 2;
 
