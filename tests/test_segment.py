@@ -202,6 +202,18 @@ def test_del_word_disables_dictionary_word():
     assert "马上" in seg.cut("他从马上下来")
 
 
+@given(st.text(alphabet=st.sampled_from("南京市长江大桥研究生命的起源我们喜欢自然语言处理蓝莓蛋糕ab1 ，"),
+               min_size=2, max_size=30), st.integers(min_value=0))
+def test_a_deleted_word_never_comes_back(text, pick):
+    seg = zhtok.Segmenter()  # the model is loaded once and shared; the user dictionary is its own
+    words = [w for w in seg.cut(text) if len(w) >= 2 and not w.isascii()]
+    if words:
+        word = words[pick % len(words)]
+        known = seg.del_word(word)  # False: a new word, which there is no dictionary entry to delete
+        cut = seg.cut(text)
+        assert "".join(cut) == text and (word not in cut or not known)
+
+
 def test_a_deleted_word_is_not_proposed_as_a_new_word():
     # Without its dictionary edge the model would still cut 喜欢 as a word it does not know;
     # n-best and ambiguities read the same lattice. One character stays cuttable.
