@@ -30,3 +30,18 @@ def seg():
     import zhtok
 
     return zhtok.Segmenter()
+
+
+def compare_new_word_bias(plain, biased, texts, delta: float, k: int = 30) -> int:
+    """Asserts that every reading among both Segmenters' k best of each text scores delta times
+    its new words (2+ characters, not in plain's dictionary) higher under biased than under
+    plain; returns how many readings holding new words were compared."""
+    compared = 0
+    for text in texts:
+        before = {tuple(w): s for w, s in plain.nbest(text, k)}
+        for words, score in biased.nbest(text, k):
+            if tuple(words) in before:
+                new = sum(1 for w in words if len(w) >= 2 and not plain.model.contains(w))
+                assert score == pytest.approx(before[tuple(words)] + delta * new, abs=1e-2)
+                compared += new > 0
+    return compared

@@ -67,6 +67,10 @@ def test_train_seg_then_seg(tmp_path):
     assert f"{train}:2: empty line; skipped" in r.stderr.decode()
     r = run(["seg", "--model", str(model)], "我们喜欢自然语言处理".encode())
     assert r.stdout.decode().strip() == "我们 喜欢 自然语言处理"
+    r = run(["seg", "--model", str(model), "--new-word-bias", "-5"], "我们喜欢自然语言处理".encode())
+    assert r.returncode == 0 and r.stdout.decode().strip() == "我们 喜欢 自然语言处理"
+    r = run(["seg", "--fast", "--new-word-bias", "5"], "我们".encode())
+    assert r.returncode == 1 and "no new words" in r.stderr.decode()
     r = run(["train-seg", str(train), "-o", str(model), "--new-word-bias", "2.5"])
     assert r.returncode == 0 and "new-word bias 2.5" in zhtok.Segmenter(model).model.info
 

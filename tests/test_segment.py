@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import zhtok
+from conftest import compare_new_word_bias
 from zhtok.errors import FormatError, InputError, ZhtokIOError
 
 
@@ -417,3 +418,21 @@ def test_a_run_of_letters_too_long_to_search_is_one_word():
     assert words == seg.cut("南京市长江大桥") + ["a1" * 40_000] + seg.cut("研究生命的起源") + ["b" * 70_000]
     expected = [a.text for t in ("南京市长江大桥", "研究生命的起源") for a in seg.ambiguities(t)]
     assert expected and [a.text for a in seg.ambiguities(text)] == expected
+
+
+def test_new_word_bias_on_a_loaded_model():
+    """Segmenter(new_word_bias=d) adds d to the model's own bias: each reading scores d x its
+    words of 2+ characters that the dictionary lacks above the plain model's, and more new
+    words are cut; the fast (frequency) model proposes none and has no bias to change."""
+    plain, biased = zhtok.Segmenter(), zhtok.Segmenter(new_word_bias=25)
+    assert biased.model.info.endswith("(new-word bias +25)")
+    assert compare_new_word_bias(plain, biased, ("他们在塔什库尔干塔吉克自治县投融资", "原子结合成分子时",
+                                                 "蓝莓蛋糕配咖啡"), 25) >= 3
+    text = "他们在塔什库尔干塔吉克自治县投融资"
+    new_words = lambda seg: sum(1 for w in seg.cut(text) if len(w) >= 2 and not plain.model.contains(w))
+    assert new_words(biased) > new_words(zhtok.Segmenter(new_word_bias=-25))
+    with pytest.raises(zhtok.InputError, match="no new words"):
+        zhtok.Segmenter(fast=True, new_word_bias=5)
+    for bad in (float("nan"), float("inf"), 1e9):
+        with pytest.raises(zhtok.InputError, match="new-word bias"):
+            zhtok.Segmenter(new_word_bias=bad)

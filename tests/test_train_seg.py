@@ -2,6 +2,7 @@
 import pytest
 
 import zhtok
+from conftest import compare_new_word_bias
 from zhtok.errors import FormatError, InputError, ZhtokIOError
 
 
@@ -120,7 +121,6 @@ def test_bigram_weight(tmp_path, corpus):
     assert not (tmp_path / "bad.zseg").exists()
 
 
-
 def test_new_word_bias(tmp_path, corpus):
     """The bias is added to the score of every out-of-dictionary word of 2+ characters, and to
     nothing else: each reading scores bias x its new multi-character words above the unbiased
@@ -132,15 +132,8 @@ def test_new_word_bias(tmp_path, corpus):
                               bigram_weight=0, new_word_bias=bias)
     plain, biased = zhtok.Segmenter(models[0.0]), zhtok.Segmenter(models[7.5])
     assert "new-word bias 7.5" in biased.model.info
-    compared = 0
-    for text in ("我们喜欢蓝莓蛋糕", "自然语言处理很有趣", "他们学习机器翻译"):
-        before = {tuple(w): s for w, s in plain.nbest(text, 50)}
-        for words, score in biased.nbest(text, 50):
-            if tuple(words) in before:
-                new = sum(1 for w in words if len(w) >= 2 and not plain.model.contains(w))
-                assert score == pytest.approx(before[tuple(words)] + 7.5 * new, abs=1e-3)
-                compared += new > 0
-    assert compared >= 3
+    assert compare_new_word_bias(plain, biased, ("我们喜欢蓝莓蛋糕", "自然语言处理很有趣", "他们学习机器翻译"),
+                                 7.5, k=50) >= 3
     for bad in (float("nan"), float("inf"), 1e9):
         with pytest.raises(InputError, match="new-word bias"):
             zhtok.train_segmenter([corpus], tmp_path / "bad.zseg", epochs=1, folds=2, new_word_bias=bad)

@@ -17,7 +17,7 @@ SAMPLE = Path(__file__).resolve().parent / "samples" / "sample_zh.txt"
 
 
 def cmd_seg(args: argparse.Namespace) -> int:
-    seg = Segmenter(args.model, args.user_dict, fast=args.fast)
+    seg = Segmenter(args.model, args.user_dict, fast=args.fast, new_word_bias=args.new_word_bias)
     out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
     stats = LineStats()
     try:
@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--user-dict", help="user dictionary: 'word [freq]' lines")
     s.add_argument("--fast", action="store_true",
                    help="score the model's words by frequency alone: several times faster, less accurate")
+    s.add_argument("--new-word-bias", type=float, default=0.0,
+                   help="added to the model's new-word bias: > 0 cuts more words the dictionary lacks "
+                        "(names, terms), < 0 fewer (default 0)")
     s.add_argument("--threads", type=int, default=0, help="threads (0 = all cores)")
     s.add_argument("--delimiter", default=" ", help="written between words (default: a space)")
     s.add_argument("--errors", choices=["strict", "replace"], default="strict",

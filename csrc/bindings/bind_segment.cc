@@ -152,7 +152,13 @@ void bind_segment(py::module_& m) {
           },
           py::arg("words"), py::arg("counts"), py::arg("info"),
           "A copy with words added to the dictionary (counts scaled to the training corpus); "
-          "words already in it are left as they are.");
+          "words already in it are left as they are.")
+      .def(
+          "with_new_word_bias",
+          [](const SegModel& m, float delta) { return std::const_pointer_cast<SegModel>(m.with_new_word_bias(delta)); },
+          py::arg("delta"),
+          "A copy with delta added to the score of every out-of-dictionary word of 2+ characters: "
+          "more (delta > 0) or fewer new words proposed, without retraining.");
 
   py::class_<Segmenter>(m, "Segmenter")
       .def(py::init([](std::shared_ptr<SegModel> model) {

@@ -101,6 +101,12 @@ std::unique_ptr<Scorer> PerceptronScorer::with_more_words(const std::vector<uint
   return copy;
 }
 
+std::unique_ptr<Scorer> PerceptronScorer::with_new_word_bias(float delta) const {
+  auto copy = std::make_unique<PerceptronScorer>(*this);
+  add_new_word_bias(copy->edge_w_, layout_, delta);
+  return copy;
+}
+
 std::unique_ptr<Scorer> PerceptronScorer::frequency_scorer() const {
   return std::make_unique<UnigramScorer>(std::vector<uint64_t>(counts_.begin(), counts_.end()));
 }

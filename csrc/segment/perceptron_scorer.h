@@ -75,6 +75,7 @@ class PerceptronScorer : public Scorer {
   void save(ByteWriter& w) const override;
   std::unique_ptr<Scorer> with_more_words(const std::vector<uint64_t>& counts) const override;
   std::unique_ptr<Scorer> frequency_scorer() const override;
+  std::unique_ptr<Scorer> with_new_word_bias(float delta) const override;
 
  private:
   CharIndex index_;

@@ -32,6 +32,9 @@ class Scorer {
   // The dictionary model (UnigramScorer) over the same words and corpus counts: no character
   // features, so it scores a lattice in a fraction of the time, for fewer correct words.
   virtual std::unique_ptr<Scorer> frequency_scorer() const = 0;
+  // The same scorer with delta added to the score of every out-of-dictionary word of 2+ units
+  // (the new-word bias the trainer sets); throws InputError for a model that proposes none.
+  virtual std::unique_ptr<Scorer> with_new_word_bias(float delta) const = 0;
 
   // Scores everything: the model's edges, then user words without a frequency, which beat the
   // best split of their own span by kUserWordMargin.

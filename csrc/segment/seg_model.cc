@@ -1,7 +1,10 @@
 #include "segment/seg_model.h"
 
+#include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
+#include "common/error.h"
 #include "segment/perceptron_scorer.h"
 #include "segment/unigram_scorer.h"
 
@@ -67,6 +70,15 @@ std::shared_ptr<const SegModel> SegModel::with_words(const std::vector<std::u32s
 std::shared_ptr<const SegModel> SegModel::by_frequency() const {
   return std::make_shared<SegModel>(dict_, scorer_->frequency_scorer(), info_ + "\n(scored by word frequency alone)",
                                     normalizer_, bigrams_);
+}
+
+std::shared_ptr<const SegModel> SegModel::with_new_word_bias(float delta) const {
+  if (!std::isfinite(delta) || std::fabs(delta) > kMaxNewWordBias)
+    throw_input("the new-word bias must be a number between -10000 and 10000");
+  char text[32];
+  std::snprintf(text, sizeof text, "%+g", delta);
+  return std::make_shared<SegModel>(dict_, scorer_->with_new_word_bias(delta),
+                                    info_ + "\n(new-word bias " + text + ")", normalizer_, bigrams_);
 }
 
 void SegModel::save(const std::string& path) const { write_file_atomic(path, to_bytes()); }

@@ -14,6 +14,10 @@
 
 namespace zhtok::segment {
 
+// The largest new-word bias, in either direction, a model is given (far beyond any useful one;
+// keeps every weight inside the range a model file may hold).
+constexpr float kMaxNewWordBias = 1e4f;
+
 class SegModel {
  public:
   SegModel(DictTrie dict, std::unique_ptr<Scorer> scorer, std::string info,
@@ -38,6 +42,11 @@ class SegModel {
   // This model's dictionary and word bigrams scored by word frequency alone (see
   // Scorer::frequency_scorer): segments several times faster, agreeing on most words.
   std::shared_ptr<const SegModel> by_frequency() const;
+
+  // This model with delta added to its new-word bias (see train::SegTrainOptions): more (delta
+  // > 0) or fewer out-of-dictionary words proposed, without retraining. InputError for a model
+  // that proposes none, or a delta that is not a finite number in [-10000, 10000].
+  std::shared_ptr<const SegModel> with_new_word_bias(float delta) const;
 
   const DictTrie& dict() const { return dict_; }
   const Scorer& scorer() const { return *scorer_; }

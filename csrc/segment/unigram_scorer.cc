@@ -3,6 +3,8 @@
 #include <cmath>
 #include <memory>
 
+#include "common/error.h"
+
 namespace zhtok::segment {
 
 UnigramScorer::UnigramScorer(const std::vector<uint64_t>& counts) : counts_(counts) {
@@ -33,6 +35,11 @@ void UnigramScorer::score(const char32_t*, const CharClass*, Lattice& lat) const
 }
 
 void UnigramScorer::save(ByteWriter& w) const { w.put_vec(counts_); }
+
+std::unique_ptr<Scorer> UnigramScorer::with_new_word_bias(float) const {
+  throw_input("a dictionary (unigram or fast) model proposes no new words of 2+ characters: "
+              "it has no new-word bias to change");
+}
 
 std::unique_ptr<Scorer> UnigramScorer::with_more_words(const std::vector<uint64_t>& counts) const {
   std::vector<uint64_t> all = counts_;

@@ -21,6 +21,7 @@ class UnigramScorer : public Scorer {
   void score(const char32_t* cps, const CharClass* cls, Lattice& lat) const override;
   void save(ByteWriter& w) const override;
   std::unique_ptr<Scorer> with_more_words(const std::vector<uint64_t>& counts) const override;
+  std::unique_ptr<Scorer> with_new_word_bias(float delta) const override;
   std::unique_ptr<Scorer> frequency_scorer() const override {
     return std::make_unique<UnigramScorer>(*this);
   }

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/fingerprint_table.h"
 #include "segment/perceptron_scorer.h"
+#include "segment/seg_model.h"
 #include "segment/segmenter.h"
 
 namespace zhtok::train {
@@ -328,7 +329,7 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   if (opt.folds < 2) throw_input("folds must be at least 2");
   if (!(opt.bigram_weight >= 0) || !std::isfinite(opt.bigram_weight))
     throw_input("the bigram weight must be a number >= 0");
-  if (!std::isfinite(opt.new_word_bias) || std::fabs(opt.new_word_bias) > 1e4f)
+  if (!std::isfinite(opt.new_word_bias) || std::fabs(opt.new_word_bias) > kMaxNewWordBias)
     throw_input("the new-word bias must be a number between -10000 and 10000");
   SegTrainReport report;
   // 1. Read the corpus; build the dictionary and the features of every rune.
