@@ -38,7 +38,7 @@ class Segmenter(_core.Segmenter):
 
     >>> seg = Segmenter()
     >>> seg.cut("南京市长江大桥")
-    ['南京市', '长江大桥']
+    ['南京市', '长江', '大桥']
 
     ``model`` is the path of a model trained by ``zhtok train-seg`` (default: the shipped one);
     ``user_dict`` a file of ``word [freq]`` lines. ``fast=True`` scores the model's dictionary
