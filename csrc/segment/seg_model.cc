@@ -72,9 +72,13 @@ std::shared_ptr<const SegModel> SegModel::by_frequency() const {
                                     normalizer_, bigrams_);
 }
 
-std::shared_ptr<const SegModel> SegModel::with_new_word_bias(float delta) const {
-  if (!std::isfinite(delta) || std::fabs(delta) > kMaxNewWordBias)
+void check_new_word_bias(float bias) {
+  if (!std::isfinite(bias) || std::fabs(bias) > kMaxNewWordBias)
     throw_input("the new-word bias must be a number between -10000 and 10000");
+}
+
+std::shared_ptr<const SegModel> SegModel::with_new_word_bias(float delta) const {
+  check_new_word_bias(delta);
   char text[32];
   std::snprintf(text, sizeof text, "%+g", delta);
   return std::make_shared<SegModel>(dict_, scorer_->with_new_word_bias(delta),

@@ -17,6 +17,9 @@ namespace zhtok::segment {
 // The largest new-word bias, in either direction, a model is given (far beyond any useful one;
 // keeps every weight inside the range a model file may hold).
 constexpr float kMaxNewWordBias = 1e4f;
+// Throws InputError unless bias is a finite number within kMaxNewWordBias of 0: the one check
+// for the trainer's bias and for SegModel::with_new_word_bias's delta.
+void check_new_word_bias(float bias);
 
 class SegModel {
  public:

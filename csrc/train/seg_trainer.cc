@@ -329,8 +329,7 @@ SegTrainReport train_perceptron(const std::vector<std::string>& paths, const std
   if (opt.folds < 2) throw_input("folds must be at least 2");
   if (!(opt.bigram_weight >= 0) || !std::isfinite(opt.bigram_weight))
     throw_input("the bigram weight must be a number >= 0");
-  if (!std::isfinite(opt.new_word_bias) || std::fabs(opt.new_word_bias) > kMaxNewWordBias)
-    throw_input("the new-word bias must be a number between -10000 and 10000");
+  check_new_word_bias(opt.new_word_bias);
   SegTrainReport report;
   // 1. Read the corpus; build the dictionary and the features of every rune.
   Corpus train = read_corpus(paths, opt.on_bad, report.stats);
