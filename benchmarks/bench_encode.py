@@ -730,6 +730,13 @@ def _compare(results: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
+def targets_table(targets: list[dict[str, Any]]) -> list[str]:
+    """The targets (results["comparison"]["targets"]) as a Markdown table, for encode.md and the
+    README block."""
+    return ["| target | value | met |", "|---|---:|---|",
+            *(f"| {t['target']} | {t['value']:.3f}× | {'yes' if t['met'] else 'no'} |" for t in targets)]
+
+
 def _target(name: str, value: float, limit: float, at_most: bool = False) -> dict[str, Any]:
     return {"target": name, "value": value, "limit": limit, "met": value <= limit if at_most else value >= limit}
 
@@ -852,9 +859,7 @@ def _markdown(results: dict[str, Any]) -> str:
         lines += ["## Memory against input size", "", *memory_table(memory), ""]
     targets = results["comparison"]["targets"]
     if targets:
-        lines += ["## Targets", "", "| target | value | met |", "|---|---:|---|"]
-        lines += [f"| {t['target']} | {t['value']:.3f}× | {'yes' if t['met'] else 'no'} |" for t in targets]
-        lines.append("")
+        lines += ["## Targets", "", *targets_table(targets), ""]
     if results["skipped"]:
         lines += ["## Skipped", ""] + [f"- {tool}: {why}" for tool, why in results["skipped"].items()] + [""]
     return "\n".join(lines)

@@ -647,6 +647,17 @@ def _bpt(figures: dict[str, Any], text: str) -> float | None:
     return figures.get(text, {}).get("bytes_per_token")
 
 
+def targets_table(targets: list[dict[str, Any]]) -> list[str]:
+    """The targets (results["comparison"]["targets"]) as a Markdown table, for vocab.md and the
+    README block."""
+    lines = ["| target | value | limit | met |", "|---|---:|---:|---|"]
+    for t in targets:
+        value = _pct(t["value"]) + "%" if t["unit"] == "%" else f"{t['value']:.3f}×"
+        limit = _pct(t["limit"]) + "%" if t["unit"] == "%" else f"{t['limit']:.2f}×"
+        lines.append(f"| {t['target']} | {value} | {t['sense']} {limit} | {'yes' if t['met'] else 'no'} |")
+    return lines
+
+
 def _target(name: str, value: float, limit: float, sense: str, unit: str) -> dict[str, Any]:
     met = value <= limit if sense == "≤" else value >= limit
     return {"target": name, "value": value, "limit": limit, "sense": sense, "unit": unit, "met": met}
@@ -727,12 +738,7 @@ def _markdown(results: dict[str, Any]) -> str:
         lines += ["", "(× columns: bytes per token of the row ÷ that of HF / sentencepiece; higher is better compression.)", ""]
     targets = results["comparison"]["targets"]
     if targets:
-        lines += ["## Targets (zhtok-segment)", "", "| target | value | limit | met |", "|---|---:|---:|---|"]
-        for t in targets:
-            value = _pct(t["value"]) + "%" if t["unit"] == "%" else f"{t['value']:.3f}×"
-            limit = _pct(t["limit"]) + "%" if t["unit"] == "%" else f"{t['limit']:.2f}×"
-            lines.append(f"| {t['target']} | {value} | {t['sense']} {limit} | {'yes' if t['met'] else 'no'} |")
-        lines.append("")
+        lines += ["## Targets (zhtok-segment)", "", *targets_table(targets), ""]
     lines += ["## Each training run", "", "| tool | wall s | peak RSS MB | load average before → after |", "|---|---|---|---|"]
     for tool, f in training.items():
         lines.append(

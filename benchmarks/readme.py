@@ -20,11 +20,12 @@ import statistics
 import sys
 import textwrap
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmarks._util import REPO_ROOT, log
+from benchmarks import bench_encode, bench_vocab
 from benchmarks.bench_encode import fast_segmentation_lines, memory_table
 from benchmarks.plots import BENCHMARKS, chosen, encode_series, load_results, pipeline_series, seg_kind
 
@@ -294,7 +295,7 @@ def _vocab(results: dict[str, Any]) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     if "zhtok-segment-x2" in training:
         lines += ["", "zhtok-segment-x2: zhtok-segment on the training files listed twice (does its memory stay flat?)."]
-    return lines
+    return lines + _targets(results, bench_vocab.targets_table, "zhtok-segment")
 
 
 def _encode(results: dict[str, Any]) -> list[str]:
@@ -347,7 +348,13 @@ def _encode(results: dict[str, Any]) -> list[str]:
     memory = results.get("memory", {})
     if memory.get("tools"):
         lines += ["", *memory_table(memory)]
-    return lines
+    return lines + _targets(results, bench_encode.targets_table)
+
+
+def _targets(results: dict[str, Any], table: Callable[[list[dict[str, Any]]], list[str]], of: str = "") -> list[str]:
+    """The targets the benchmark computed (results["comparison"]["targets"]), as its report shows them."""
+    targets = results.get("comparison", {}).get("targets")
+    return ["", f"Targets{f' ({of})' if of else ''}:", "", *table(targets)] if targets else []
 
 
 def _with_ratio(value: float | None, reference: float | None, what: str = "") -> str:
